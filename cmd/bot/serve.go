@@ -1,0 +1,266 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/qunbot/qunbot/internal/autoreply"
+	"github.com/qunbot/qunbot/internal/bot"
+	"github.com/qunbot/qunbot/internal/bridge"
+	"github.com/qunbot/qunbot/internal/config"
+	"github.com/qunbot/qunbot/internal/inbox"
+	"github.com/qunbot/qunbot/internal/metrics"
+	"github.com/qunbot/qunbot/internal/outbox"
+	"github.com/qunbot/qunbot/internal/script"
+	"github.com/qunbot/qunbot/internal/storage"
+	"github.com/qunbot/qunbot/internal/wechat"
+	"github.com/qunbot/qunbot/internal/wecom"
+	"github.com/qunbot/qunbot/internal/wecom/callback"
+)
+
+// libraryPoll is how often the bot checks whether the script library changed.
+const libraryPoll = time.Second
+
+// shutdownGrace bounds how long in-flight requests and work may take to
+// finish after SIGTERM.
+const shutdownGrace = 20 * time.Second
+
+// serve runs the callback server and the workers until ctx is done. ready,
+// when not nil, receives the listening address (tests start the bot on :0).
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, ready chan<- string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	configPath := fs.String("config", "", "config file (default configs/config.yaml when it exists)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*configPath, getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stdout)
+	log.Info("starting qunbot bot", "config", cfg)
+	if cfg.Redis.Addr != "" {
+		log.Warn("redis.addr is set but not used yet: replicas coordinate through the database (claims with SKIP LOCKED); outbox rate limits are per process")
+	}
+
+	db, err := storage.Open(ctx, storage.Options{Driver: cfg.Database.Driver, DSN: cfg.Database.DSN, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer storage.Close(db)
+
+	if cfg.Demo {
+		stopDemo, err := startDemo(ctx, &cfg, db, stdout, log)
+		if err != nil {
+			return err
+		}
+		defer stopDemo()
+	}
+	var demo io.Writer
+	if cfg.Demo {
+		demo = stdout
+	}
+	app, err := wire(cfg, db, log, demo)
+	if err != nil {
+		return err
+	}
+	return app.run(ctx, cfg.HTTP.Addr, log, ready)
+}
+
+// app is the running bot: its HTTP server and its background workers.
+type app struct {
+	handler http.Handler
+	workers []func(ctx context.Context) error
+}
+
+// wire builds the bot from its configuration. demo, when not nil, receives
+// a line for the person watching each time an event is handled.
+func wire(cfg config.Config, db *gorm.DB, log *slog.Logger, demo io.Writer) (*app, error) {
+	m := metrics.New()
+	inboxStore := inbox.NewStore(db, now)
+	outboxStore := outbox.NewStore(db, now)
+	dispatcher := inbox.NewDispatcher(inboxStore, inbox.Options{Logger: log, Observer: handledObserver(m, demo)})
+	worker := outbox.NewWorker(outboxStore, outbox.WorkerOptions{Logger: log, Observer: outbox.ObserverFunc(m.ObserveSent)})
+	if err := registerSenders(cfg, worker, log); err != nil {
+		return nil, err
+	}
+	scripts := script.NewStore(db, now)
+	engine := script.NewEngine(scripts, log)
+	replies := autoreply.New(autoreply.Options{
+		Engine: engine, Unanswered: scripts, Outbox: outboxStore,
+		BridgeSends: cfg.Bridge.SendURL != "", Logger: log, Now: now,
+	})
+	dispatcher.Handle("bridge/text", replies.HandleBridge)
+	dispatcher.Handle("bridge/mixed", replies.HandleBridge)
+	for _, kind := range []string{"aibot/text", "aibot/mixed", "aibot/voice"} {
+		dispatcher.Handle(kind, replies.HandleAIBot)
+	}
+	if err := engine.Reload(context.Background()); err != nil {
+		// The watcher retries every libraryPoll; until then nothing is
+		// answered automatically, and every message is still recorded.
+		log.Warn("script library not loaded yet", "err", err)
+	}
+	m.WatchQueues(metrics.QueueSource{
+		InboxStates:   metrics.StateCounts(inboxStore.Counts),
+		OutboxStates:  metrics.StateCounts(outboxStore.Counts),
+		OldestPending: inboxStore.OldestPending,
+		Now:           now,
+		Logger:        log,
+	})
+	opts := bot.Options{
+		Inbox:       inboxStore,
+		Wake:        dispatcher.Notify,
+		Health:      func(ctx context.Context) error { return storage.Ping(ctx, db) },
+		AIBotReply:  replies.AIBotReply,
+		WeChatReply: replies.WeChatReply,
+		Metrics:     m,
+		Logger:      log,
+		Now:         now,
+	}
+	var err error
+	if opts.AppCrypto, opts.AIBotCrypto, err = cryptos(cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Bridge.Secret != "" {
+		opts.BridgeSecret = []byte(cfg.Bridge.Secret)
+	}
+	if cfg.WeChat.Token != "" {
+		wc, err := wechat.New(wechat.Config{AppID: cfg.WeChat.AppID, Token: cfg.WeChat.Token, EncodingAESKey: cfg.WeChat.EncodingAESKey})
+		if err != nil {
+			return nil, fmt.Errorf("wechat callback: %w", err)
+		}
+		opts.WeChat = wc
+	}
+	// A change saved in the console is live here within libraryPoll + the
+	// reload (DESIGN: within 2 seconds).
+	watch := func(ctx context.Context) error { return engine.Watch(ctx, libraryPoll) }
+	return &app{handler: bot.New(opts), workers: []func(context.Context) error{dispatcher.Run, worker.Run, watch}}, nil
+}
+
+func cryptos(cfg config.Config) (app, aibot *callback.Crypto, err error) {
+	if cfg.WeCom.Token != "" {
+		if app, err = callback.New(cfg.WeCom.Token, cfg.WeCom.EncodingAESKey, cfg.WeCom.CorpID); err != nil {
+			return nil, nil, fmt.Errorf("wecom callback: %w", err)
+		}
+	}
+	if cfg.AIBot.Token != "" {
+		if aibot, err = callback.New(cfg.AIBot.Token, cfg.AIBot.EncodingAESKey, ""); err != nil {
+			return nil, nil, fmt.Errorf("aibot callback: %w", err)
+		}
+	}
+	return app, aibot, nil
+}
+
+// registerSenders gives the outbox a sender for every API it may be asked
+// to call. Rates stay under WeCom's documented limits.
+func registerSenders(cfg config.Config, w *outbox.Worker, log *slog.Logger) error {
+	if cfg.WeCom.CorpID != "" && cfg.WeCom.Secret != "" {
+		client, err := wecom.NewClient(wecom.Config{
+			CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID, Secret: cfg.WeCom.Secret,
+			ContactSecret: cfg.WeCom.ContactSecret, APIBase: cfg.WeCom.APIBase, Logger: log,
+			HTTPClient: &http.Client{Timeout: 10 * time.Second},
+		})
+		if err != nil {
+			return fmt.Errorf("wecom client: %w", err)
+		}
+		for _, api := range wecom.SendableAPIs() {
+			w.Register(api, outbox.Route{
+				Sender:     func(ctx context.Context, payload []byte) ([]byte, error) { return client.Send(ctx, api, payload) },
+				Limit:      20,
+				Burst:      20,
+				Idempotent: api == "externalcontact/send_welcome_msg", // a used WelcomeCode answers 41051
+			})
+		}
+	}
+	// Late AI bot answers go to the response_url WeCom gave with the
+	// message, which must be under the configured API base.
+	responder := &wecom.AIBotResponder{HTTP: &http.Client{Timeout: 10 * time.Second}, Base: cfg.WeCom.APIBase}
+	w.Register(wecom.APIAIBotResponse, outbox.Route{Sender: responder.Send, Limit: 20, Burst: 20, Idempotent: true})
+	if cfg.Bridge.SendURL != "" {
+		s := &bridge.Sender{URL: cfg.Bridge.SendURL, Secret: []byte(cfg.Bridge.Secret), Client: &http.Client{Timeout: 10 * time.Second}}
+		// The bridge dedupes by Idempotency-Key, so a resend is safe.
+		w.Register("bridge/send", outbox.Route{Sender: s.Send, Limit: 50, Burst: 50, Idempotent: true})
+	}
+	return nil
+}
+
+// run serves HTTP and runs the workers until ctx is done, then shuts down in
+// order: stop taking requests, finish the ones in flight, then let the
+// workers finish what they hold.
+func (a *app) run(ctx context.Context, addr string, log *slog.Logger, ready chan<- string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (http.addr): %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	workersDone := make(chan struct{}, len(a.workers))
+	for _, work := range a.workers {
+		go func() {
+			if err := work(workCtx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("worker stopped", "err", err)
+			}
+			workersDone <- struct{}{}
+		}()
+	}
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("bot listening", "addr", ln.Addr().String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	select {
+	case err := <-serveErr:
+		stopWork()
+		return fmt.Errorf("serve http: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests and work")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("http shutdown", "err", err)
+	}
+	stopWork()
+	for range a.workers {
+		select {
+		case <-workersDone:
+		case <-shutdownCtx.Done():
+			return errors.New("shutdown: workers did not finish in time")
+		}
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level)) // validated by config
+	opts := &slog.HandlerOptions{Level: level}
+	if strings.EqualFold(cfg.Log.Format, "text") {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+
+func now() time.Time { return time.Now().UTC() }

@@ -1,0 +1,88 @@
+// Command console is the operators' and store staff's web console and its
+// JSON API (/api/v1, docs/openapi.yaml).
+//
+// The web pages, users and sessions are not built yet: the pages answer 501
+// saying so, and the API admits integrations presenting console.api_token.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/qunbot/qunbot/internal/config"
+	"github.com/qunbot/qunbot/internal/console"
+	"github.com/qunbot/qunbot/internal/script"
+	"github.com/qunbot/qunbot/internal/storage"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "console:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, ready chan<- string) error {
+	fs := flag.NewFlagSet("console", flag.ContinueOnError)
+	configPath := fs.String("config", "", "config file (default configs/config.yaml when it exists)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*configPath, getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stdout, nil))
+	db, err := storage.Open(ctx, storage.Options{Driver: cfg.Database.Driver, DSN: cfg.Database.DSN, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer storage.Close(db)
+
+	scripts := script.NewStore(db, func() time.Time { return time.Now().UTC() })
+	engine := script.NewEngine(scripts, log)
+	if err := engine.Reload(ctx); err != nil {
+		log.Warn("script library not loaded yet; try-it reloads on demand", "err", err)
+	}
+	if cfg.Console.APIToken == "" {
+		log.Warn("console.api_token is not set: /api/v1 answers 503 until it is")
+	}
+	handler := console.New(console.Options{
+		Scripts:  scripts,
+		Engine:   engine,
+		APIToken: cfg.Console.APIToken,
+		Health:   func(r *http.Request) error { return storage.Ping(r.Context(), db) },
+		Logger:   log,
+	})
+	ln, err := net.Listen("tcp", cfg.Console.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (console.addr): %w", cfg.Console.Addr, err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+	}()
+	log.Info("console listening", "addr", ln.Addr().String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve http: %w", err)
+	}
+	return nil
+}

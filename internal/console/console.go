@@ -1,0 +1,208 @@
+// Package console is the operators' and store staff's HTTP surface: the
+// JSON API under /api/v1 (described in docs/openapi.yaml). The web pages,
+// users, roles and sessions are not built yet; until they are, the API
+// admits integrations that present the configured console.api_token.
+package console
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qunbot/qunbot/internal/httpx"
+	"github.com/qunbot/qunbot/internal/script"
+	"github.com/qunbot/qunbot/internal/storage"
+)
+
+// Options are the console's dependencies.
+type Options struct {
+	Scripts  *script.Store
+	Engine   *script.Engine // answers "try it" with the library as saved
+	APIToken string         // console.api_token; empty turns token access off
+	Health   func(r *http.Request) error
+	Logger   *slog.Logger
+	Now      func() time.Time
+}
+
+// Server serves the console.
+type Server struct {
+	opts Options
+	mux  *http.ServeMux
+}
+
+// New builds the console and its routes.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{opts: opts, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+// apiRoute is one endpoint of the JSON API.
+type apiRoute struct {
+	pattern string // "METHOD /path", as http.ServeMux reads it
+	handle  func(s *Server, w http.ResponseWriter, r *http.Request) error
+}
+
+// apiRoutes is the table of the JSON API; docs/openapi.yaml documents each
+// (a test holds the two together).
+var apiRoutes = []apiRoute{
+	{"GET /api/v1/script-categories", (*Server).listCategories},
+	{"POST /api/v1/script-categories", (*Server).createCategory},
+	{"PUT /api/v1/script-categories/{id}", (*Server).updateCategory},
+	{"DELETE /api/v1/script-categories/{id}", (*Server).deleteCategory},
+	{"GET /api/v1/scripts", (*Server).listScripts},
+	{"POST /api/v1/scripts", (*Server).createScript},
+	{"POST /api/v1/scripts/try", (*Server).tryScript},
+	{"GET /api/v1/scripts/{id}", (*Server).getScript},
+	{"PUT /api/v1/scripts/{id}", (*Server).updateScript},
+	{"DELETE /api/v1/scripts/{id}", (*Server).deleteScript},
+	{"GET /api/v1/scripts/{id}/history", (*Server).scriptHistory},
+	{"GET /api/v1/unanswered", (*Server).listUnanswered},
+	{"POST /api/v1/unanswered/{id}/dismiss", (*Server).dismissUnanswered},
+	{"POST /api/v1/unanswered/{id}/promote", (*Server).promoteUnanswered},
+}
+
+// APIRoutes lists the JSON API's endpoints as "METHOD /path".
+func APIRoutes() []string {
+	out := make([]string, len(apiRoutes))
+	for i, r := range apiRoutes {
+		out[i] = r.pattern
+	}
+	return out
+}
+
+func (s *Server) routes() {
+	for _, route := range apiRoutes {
+		handle := route.handle
+		s.mux.Handle(route.pattern, s.authenticated(func(w http.ResponseWriter, r *http.Request) error { return handle(s, w, r) }))
+	}
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			httpx.WriteError(w, http.StatusNotFound, "not_found", "no such API endpoint")
+			return
+		}
+		httpx.WriteError(w, http.StatusNotImplemented, "not_implemented", "控制臺頁面尚未開通,請使用 /api/v1 (the console pages are not available yet; use /api/v1)")
+	})
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	httpx.Chain(s.mux, httpx.Recover(s.opts.Logger), httpx.LogRequests(s.opts.Logger)).ServeHTTP(w, r)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if s.opts.Health != nil {
+		if err := s.opts.Health(r); err != nil {
+			httpx.WriteError(w, http.StatusServiceUnavailable, "unavailable", "database not answering")
+			return
+		}
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// apiActor is who the change history names for a change made with the API
+// token.
+const apiActor = "api"
+
+// authenticated admits requests bearing the API token and turns a
+// handler's error into its answer.
+func (s *Server) authenticated(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.APIToken == "" {
+			httpx.WriteError(w, http.StatusServiceUnavailable, "api_disabled", "未配置 console.api_token,API 未開放 (set console.api_token to use the API)")
+			return
+		}
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.APIToken)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="qunbot"`)
+			httpx.WriteError(w, http.StatusUnauthorized, "unauthorized", "需要有效的 API 令牌 (a valid bearer token is required)")
+			return
+		}
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// errBadRequest marks input the API could not read (as opposed to input it
+// read and found invalid).
+var errBadRequest = errors.New("bad request")
+
+// writeError is the one place where errors become statuses.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var fields script.ValidationErrors
+	switch {
+	case errors.As(err, &fields):
+		httpx.WriteJSON(w, http.StatusUnprocessableEntity, validationBody{Error: "invalid", Message: err.Error(), Fields: fields})
+	case errors.Is(err, script.ErrInvalid):
+		httpx.WriteError(w, http.StatusUnprocessableEntity, "invalid", err.Error())
+	case errors.Is(err, errBadRequest):
+		httpx.WriteError(w, http.StatusBadRequest, "bad_request", err.Error())
+	case errors.Is(err, script.ErrNotFound):
+		httpx.WriteError(w, http.StatusNotFound, "not_found", err.Error())
+	case errors.Is(err, script.ErrConflict):
+		httpx.WriteError(w, http.StatusConflict, "conflict", err.Error())
+	case errors.Is(err, storage.ErrUnavailable):
+		httpx.WriteError(w, http.StatusServiceUnavailable, "unavailable", "database not answering; retry")
+	default:
+		s.opts.Logger.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		httpx.WriteError(w, http.StatusInternalServerError, "internal", "internal error")
+	}
+}
+
+// validationBody is a 422 answer: every field that is wrong.
+type validationBody struct {
+	Error   string                  `json:"error"`
+	Message string                  `json:"message"`
+	Fields  script.ValidationErrors `json:"fields"`
+}
+
+// decode reads a JSON body into v, refusing unknown fields (a typo must not
+// be silently ignored) and bodies over 1 MiB.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := httpx.ReadBody(w, r, 1<<20)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errBadRequest, err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: body is not the expected JSON: %v", errBadRequest, err)
+	}
+	return nil
+}
+
+// pathID reads the {id} of the route.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%w: id %q is not a positive number", errBadRequest, r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// queryInt reads an optional integer query parameter.
+func queryInt(r *http.Request, name string) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s=%q is not a number", errBadRequest, name, v)
+	}
+	return n, nil
+}

@@ -1,0 +1,82 @@
+package inbox_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/qunbot/qunbot/internal/inbox"
+	"github.com/qunbot/qunbot/internal/storage"
+	"github.com/qunbot/qunbot/internal/storage/storagetest"
+)
+
+// fakeClock is a clock the test moves by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *fakeClock {
+	return &fakeClock{t: time.Date(2025, 3, 4, 9, 30, 0, 123456000, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// reopen opens a second, independent handle on the database of db, as a
+// second replica would.
+func reopen(t testing.TB, db storagetest.DB) *gorm.DB {
+	t.Helper()
+	h, err := storage.Open(context.Background(), storage.Options{Driver: db.Driver, DSN: db.DSN})
+	if err != nil {
+		t.Fatalf("reopen %s database: %v", db.Driver, err)
+	}
+	t.Cleanup(func() { storage.Close(h) })
+	return h
+}
+
+// record stores n events of kind and returns their ids.
+func record(t testing.TB, s *inbox.Store, kind string, n int) []int64 {
+	t.Helper()
+	ids := make([]int64, 0, n)
+	for i := range n {
+		e := inbox.Event{Source: "wecom", Kind: kind, DedupeKey: fmt.Sprintf("%s-%d-%d", kind, i, time.Now().UnixNano()), Payload: "<xml/>"}
+		inserted, err := s.Record(context.Background(), &e)
+		if err != nil || !inserted {
+			t.Fatalf("record %s #%d: inserted=%v err=%v", kind, i, inserted, err)
+		}
+		ids = append(ids, e.ID)
+	}
+	return ids
+}
+
+func get(t testing.TB, s *inbox.Store, id int64) inbox.Event {
+	t.Helper()
+	e, err := s.Get(context.Background(), id)
+	if err != nil {
+		t.Fatalf("get %d: %v", id, err)
+	}
+	return e
+}
+
+func counts(t testing.TB, s *inbox.Store) map[inbox.State]int64 {
+	t.Helper()
+	c, err := s.Counts(context.Background())
+	if err != nil {
+		t.Fatalf("counts: %v", err)
+	}
+	return c
+}
