@@ -262,5 +262,4 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-
 func now() time.Time { return time.Now().UTC() }

@@ -128,8 +128,8 @@ func TestBridge_AnswersMembersThroughTheOutbox(t *testing.T) {
 		for _, m := range []bridge.Message{
 			msg("b1", "member", "周末試駕在哪報名"),
 			msg("b1", "member", "周末試駕在哪報名"), // redelivered
-			msg("b2", "staff", "試駕請找我"),         // staff: never answered
-			msg("b3", "member", "今天天氣不錯"),       // nothing matches, not a question
+			msg("b2", "staff", "試駕請找我"),     // staff: never answered
+			msg("b3", "member", "今天天氣不錯"),   // nothing matches, not a question
 		} {
 			if err := f.svc.HandleBridge(context.Background(), bridgeEvent(t, m)); err != nil {
 				t.Fatal(err)

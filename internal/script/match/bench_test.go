@@ -3,8 +3,8 @@ package match
 import (
 	"runtime"
 	"strings"
-	"time"
 	"testing"
+	"time"
 )
 
 // The benchmark library: 10,000 rules with about 30,000 keywords, and
