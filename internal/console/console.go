@@ -15,9 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qunbot/qunbot/internal/fault"
 	"github.com/qunbot/qunbot/internal/httpx"
 	"github.com/qunbot/qunbot/internal/script"
-	"github.com/qunbot/qunbot/internal/storage"
 )
 
 // Options are the console's dependencies.
@@ -143,20 +143,24 @@ var errBadRequest = errors.New("bad request")
 
 // writeError is the one place where errors become statuses.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var fields script.ValidationErrors
+	var fields fault.Fields
 	switch {
 	case errors.As(err, &fields):
 		httpx.WriteJSON(w, http.StatusUnprocessableEntity, validationBody{Error: "invalid", Message: err.Error(), Fields: fields})
-	case errors.Is(err, script.ErrInvalid):
+	case errors.Is(err, fault.ErrInvalid):
 		httpx.WriteError(w, http.StatusUnprocessableEntity, "invalid", err.Error())
 	case errors.Is(err, errBadRequest):
 		httpx.WriteError(w, http.StatusBadRequest, "bad_request", err.Error())
-	case errors.Is(err, script.ErrNotFound):
+	case errors.Is(err, fault.ErrNotFound):
 		httpx.WriteError(w, http.StatusNotFound, "not_found", err.Error())
-	case errors.Is(err, script.ErrConflict):
+	case errors.Is(err, fault.ErrConflict):
 		httpx.WriteError(w, http.StatusConflict, "conflict", err.Error())
-	case errors.Is(err, storage.ErrUnavailable):
-		httpx.WriteError(w, http.StatusServiceUnavailable, "unavailable", "database not answering; retry")
+	case errors.Is(err, fault.ErrUnauthorized):
+		httpx.WriteError(w, http.StatusUnauthorized, "unauthorized", err.Error())
+	case errors.Is(err, fault.ErrForbidden):
+		httpx.WriteError(w, http.StatusForbidden, "forbidden", err.Error())
+	case errors.Is(err, fault.ErrUnavailable):
+		httpx.WriteError(w, http.StatusServiceUnavailable, "unavailable", "database or WeCom not answering; retry")
 	default:
 		s.opts.Logger.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		httpx.WriteError(w, http.StatusInternalServerError, "internal", "internal error")
@@ -165,9 +169,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 // validationBody is a 422 answer: every field that is wrong.
 type validationBody struct {
-	Error   string                  `json:"error"`
-	Message string                  `json:"message"`
-	Fields  script.ValidationErrors `json:"fields"`
+	Error   string       `json:"error"`
+	Message string       `json:"message"`
+	Fields  fault.Fields `json:"fields"`
 }
 
 // decode reads a JSON body into v, refusing unknown fields (a typo must not

@@ -69,23 +69,23 @@ const (
 func validateHit(h *Hit) error {
 	var p problems
 	if h.ScriptID <= 0 {
-		p.add("script_id", "缺少话术 (script id required)")
+		p.Add("script_id", "缺少话术 (script id required)")
 	}
 	if !slices.Contains(Channels(), h.Channel) {
-		p.add("channel", "渠道无效:%q (want aibot, bridge or wechat)", h.Channel)
+		p.Add("channel", "渠道无效:%q (want aibot, bridge or wechat)", h.Channel)
 	}
 	for _, f := range []struct {
 		name, v string
 		max     int
 	}{{"chat_id", h.ChatID, maxChatID}, {"member_id", h.MemberID, maxChatID}, {"message_key", h.MessageKey, maxMessageKey}} {
 		if utf8.RuneCountInString(f.v) > f.max {
-			p.add(f.name, "最多 %d 个字 (at most %d characters)", f.max, f.max)
+			p.Add(f.name, "最多 %d 个字 (at most %d characters)", f.max, f.max)
 		}
 	}
 	if h.Variant < 0 || h.LatencyUS < 0 {
-		p.add("variant", "不能为负数 (variant and latency must not be negative)")
+		p.Add("variant", "不能为负数 (variant and latency must not be negative)")
 	}
-	return p.err()
+	return p.Err()
 }
 
 // RecordHit logs h (a script sent by hand, say from the chat toolbar) and

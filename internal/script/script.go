@@ -11,9 +11,9 @@
 package script
 
 import (
-	"errors"
 	"time"
 
+	"github.com/qunbot/qunbot/internal/fault"
 	"github.com/qunbot/qunbot/internal/script/match"
 )
 
@@ -119,15 +119,15 @@ type Script struct {
 
 // ErrNotFound is returned (wrapped) when no script, category or question has
 // the given id; a deleted script is not found.
-var ErrNotFound = errors.New("not found")
+var ErrNotFound = fault.ErrNotFound
 
 // ErrConflict is returned (wrapped) when a change was based on a stale
 // version, or conflicts with the state of what it changes.
-var ErrConflict = errors.New("conflict")
+var ErrConflict = fault.ErrConflict
 
 // ErrInvalid is returned (wrapped) for input that cannot be saved; a
 // ValidationErrors says which fields and why.
-var ErrInvalid = errors.New("invalid")
+var ErrInvalid = fault.ErrInvalid
 
 // Limits of stored values (MySQL counts characters; WeCom counts bytes).
 const (

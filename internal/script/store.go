@@ -131,11 +131,11 @@ func validateCategory(c *Category) error {
 	var p problems
 	switch n := len([]rune(c.Name)); {
 	case n == 0:
-		p.add("name", "分类名称不能为空 (name is required)")
+		p.Add("name", "分类名称不能为空 (name is required)")
 	case n > maxCategoryName:
-		p.add("name", "分类名称最多 %d 个字 (at most %d characters)", maxCategoryName, maxCategoryName)
+		p.Add("name", "分类名称最多 %d 个字 (at most %d characters)", maxCategoryName, maxCategoryName)
 	}
-	return p.err()
+	return p.Err()
 }
 
 func categoryNameTaken(err error) error {

@@ -9,56 +9,19 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/qunbot/qunbot/internal/fault"
 	"github.com/qunbot/qunbot/internal/script/match"
 )
 
-// ValidationError says what is wrong with one field. Message is Chinese
-// first, then English, for operators and API clients alike.
-type ValidationError struct {
-	Field   string `json:"field"` // e.g. "keywords", "replies[1].url"
-	Message string `json:"message"`
-}
+// ValidationError says what is wrong with one field.
+type ValidationError = fault.Field
 
-func (e ValidationError) Error() string { return e.Field + ": " + e.Message }
-
-// ValidationErrors is every problem found in one input. errors.As finds it
-// (and, through Unwrap, its first ValidationError); errors.Is matches
+// ValidationErrors is every problem found in one input; errors.Is matches
 // ErrInvalid.
-type ValidationErrors []ValidationError
-
-func (es ValidationErrors) Error() string {
-	parts := make([]string, len(es))
-	for i, e := range es {
-		parts[i] = e.Error()
-	}
-	return strings.Join(parts, "; ")
-}
-
-// Unwrap returns each problem as an error.
-func (es ValidationErrors) Unwrap() []error {
-	errs := make([]error, len(es))
-	for i, e := range es {
-		errs[i] = e
-	}
-	return errs
-}
-
-// Is reports ErrInvalid as a match.
-func (es ValidationErrors) Is(target error) bool { return target == ErrInvalid }
+type ValidationErrors = fault.Fields
 
 // problems collects ValidationErrors.
-type problems ValidationErrors
-
-func (p *problems) add(field, format string, args ...any) {
-	*p = append(*p, ValidationError{Field: field, Message: fmt.Sprintf(format, args...)})
-}
-
-func (p problems) err() error {
-	if len(p) == 0 {
-		return nil
-	}
-	return ValidationErrors(p)
-}
+type problems = fault.Problems
 
 // Validate checks s as it would be saved and returns a ValidationErrors
 // naming every bad field, or nil. It cleans s first (trims spaces, drops
@@ -72,7 +35,7 @@ func Validate(s *Script) error {
 	validateReplies(&p, s.Replies)
 	validateScope(&p, s.Scope)
 	validateLimits(&p, s)
-	return p.err()
+	return p.Err()
 }
 
 func clean(s *Script) {
@@ -109,12 +72,12 @@ func cleanList(items []string) []string {
 func validateText(p *problems, s *Script) {
 	switch n := utf8.RuneCountInString(s.Title); {
 	case n == 0:
-		p.add("title", "标题不能为空 (title is required)")
+		p.Add("title", "标题不能为空 (title is required)")
 	case n > maxTitle:
-		p.add("title", "标题最多 %d 个字 (at most %d characters)", maxTitle, maxTitle)
+		p.Add("title", "标题最多 %d 个字 (at most %d characters)", maxTitle, maxTitle)
 	}
 	if s.CategoryID < 0 {
-		p.add("category_id", "分类无效 (must not be negative)")
+		p.Add("category_id", "分类无效 (must not be negative)")
 	}
 }
 
@@ -125,30 +88,30 @@ func validateRule(p *problems, s *Script) {
 	switch s.MatchMode {
 	case match.ModeExact, match.ModeContains, match.ModeAll, match.ModeRegex:
 	default:
-		p.add("match_mode", "匹配方式无效:%q (want exact, contains, all or regex)", s.MatchMode)
+		p.Add("match_mode", "匹配方式无效:%q (want exact, contains, all or regex)", s.MatchMode)
 		return
 	}
 	n := len(*p)
 	switch {
 	case len(s.Keywords) == 0 && !regex:
-		p.add("keywords", "关键词不能为空 (at least one keyword)")
+		p.Add("keywords", "关键词不能为空 (at least one keyword)")
 	case len(s.Keywords) > 0 && regex:
-		p.add("keywords", "正则匹配方式不使用关键词 (keywords are not used with match mode regex)")
+		p.Add("keywords", "正则匹配方式不使用关键词 (keywords are not used with match mode regex)")
 	case len(s.Keywords) > maxKeywords:
-		p.add("keywords", "关键词最多 %d 个 (at most %d keywords)", maxKeywords, maxKeywords)
+		p.Add("keywords", "关键词最多 %d 个 (at most %d keywords)", maxKeywords, maxKeywords)
 	}
 	for i, k := range s.Keywords {
 		if utf8.RuneCountInString(k) > maxKeyword {
-			p.add(fmt.Sprintf("keywords[%d]", i), "关键词最多 %d 个字 (at most %d characters)", maxKeyword, maxKeyword)
+			p.Add(fmt.Sprintf("keywords[%d]", i), "关键词最多 %d 个字 (at most %d characters)", maxKeyword, maxKeyword)
 		}
 	}
 	switch {
 	case regex && s.Pattern == "":
-		p.add("pattern", "正则表达式不能为空 (required for match mode regex)")
+		p.Add("pattern", "正则表达式不能为空 (required for match mode regex)")
 	case !regex && s.Pattern != "":
-		p.add("pattern", "只有正则匹配方式才使用正则表达式 (only used with match mode regex)")
+		p.Add("pattern", "只有正则匹配方式才使用正则表达式 (only used with match mode regex)")
 	case len(s.Pattern) > maxPattern:
-		p.add("pattern", "正则表达式最长 %d 字节 (at most %d bytes)", maxPattern, maxPattern)
+		p.Add("pattern", "正则表达式最长 %d 字节 (at most %d bytes)", maxPattern, maxPattern)
 	}
 	if len(*p) > n {
 		return // the matcher's verdict would repeat what is already said
@@ -164,22 +127,22 @@ func matcherVerdict(p *problems, err error) {
 	}
 	var fe *match.FieldError
 	if !errors.As(err, &fe) {
-		p.add("pattern", "无法使用 (cannot be matched): %v", err)
+		p.Add("pattern", "无法使用 (cannot be matched): %v", err)
 		return
 	}
 	field := fe.Field
 	if field == "mode" {
 		field = "match_mode"
 	}
-	p.add(field, "%s", fe.Problem)
+	p.Add(field, "%s", fe.Problem)
 }
 
 func validateReplies(p *problems, replies []Reply) {
 	switch {
 	case len(replies) == 0:
-		p.add("replies", "至少需要一条回复 (at least one reply)")
+		p.Add("replies", "至少需要一条回复 (at least one reply)")
 	case len(replies) > maxReplies:
-		p.add("replies", "回复最多 %d 条 (at most %d replies)", maxReplies, maxReplies)
+		p.Add("replies", "回复最多 %d 条 (at most %d replies)", maxReplies, maxReplies)
 	}
 	for i, r := range replies {
 		validateReply(p, fmt.Sprintf("replies[%d]", i), r)
@@ -195,7 +158,7 @@ func validateReply(p *problems, at string, r Reply) {
 	case ReplyLink:
 		requireBytes(p, at+".title", "链接标题", r.Title, maxLinkTitle)
 		if len(r.Description) > maxLinkDesc {
-			p.add(at+".description", "链接描述最长 %d 字节 (at most %d bytes UTF-8)", maxLinkDesc, maxLinkDesc)
+			p.Add(at+".description", "链接描述最长 %d 字节 (at most %d bytes UTF-8)", maxLinkDesc, maxLinkDesc)
 		}
 		requireURL(p, at+".url", r.URL, true)
 		requireURL(p, at+".pic_url", r.PicURL, false)
@@ -205,32 +168,32 @@ func validateReply(p *problems, at string, r Reply) {
 		requireBytes(p, at+".page", "小程序页面", r.Page, 1024)
 		requireURL(p, at+".pic_url", r.PicURL, true)
 	default:
-		p.add(at+".type", "回复类型无效:%q (want text, image, link or miniprogram)", r.Type)
+		p.Add(at+".type", "回复类型无效:%q (want text, image, link or miniprogram)", r.Type)
 	}
 }
 
 func requireBytes(p *problems, field, name, v string, max int) {
 	switch {
 	case strings.TrimSpace(v) == "":
-		p.add(field, "%s不能为空 (required)", name)
+		p.Add(field, "%s不能为空 (required)", name)
 	case len(v) > max:
-		p.add(field, "%s最长 %d 字节,现为 %d (at most %d bytes UTF-8, got %d)", name, max, len(v), max, len(v))
+		p.Add(field, "%s最长 %d 字节,现为 %d (at most %d bytes UTF-8, got %d)", name, max, len(v), max, len(v))
 	}
 }
 
 func requireURL(p *problems, field, v string, required bool) {
 	if v == "" {
 		if required {
-			p.add(field, "链接不能为空 (URL required)")
+			p.Add(field, "链接不能为空 (URL required)")
 		}
 		return
 	}
 	u, err := url.Parse(v)
 	switch {
 	case len(v) > maxURL:
-		p.add(field, "链接最长 %d 字节 (at most %d bytes)", maxURL, maxURL)
+		p.Add(field, "链接最长 %d 字节 (at most %d bytes)", maxURL, maxURL)
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		p.add(field, "链接须以 http:// 或 https:// 开头 (must be an http(s) URL)")
+		p.Add(field, "链接须以 http:// 或 https:// 开头 (must be an http(s) URL)")
 	}
 }
 
@@ -240,36 +203,36 @@ func validateScope(p *problems, sc Scope) {
 		items []string
 	}{{"scope.tags", sc.Tags}, {"scope.chat_ids", sc.ChatIDs}, {"scope.stores", sc.Stores}} {
 		if len(l.items) > maxScopeItems {
-			p.add(l.field, "最多 %d 项 (at most %d items)", maxScopeItems, maxScopeItems)
+			p.Add(l.field, "最多 %d 项 (at most %d items)", maxScopeItems, maxScopeItems)
 		}
 		for i, it := range l.items {
 			if utf8.RuneCountInString(it) > maxScopeItem {
-				p.add(fmt.Sprintf("%s[%d]", l.field, i), "最多 %d 个字 (at most %d characters)", maxScopeItem, maxScopeItem)
+				p.Add(fmt.Sprintf("%s[%d]", l.field, i), "最多 %d 个字 (at most %d characters)", maxScopeItem, maxScopeItem)
 			}
 		}
 	}
 	for i, c := range sc.Channels {
 		if !slices.Contains(Channels(), c) {
-			p.add(fmt.Sprintf("scope.channels[%d]", i), "渠道无效:%q (want aibot, bridge or wechat)", c)
+			p.Add(fmt.Sprintf("scope.channels[%d]", i), "渠道无效:%q (want aibot, bridge or wechat)", c)
 		}
 	}
 }
 
 func validateLimits(p *problems, s *Script) {
 	if s.ReplyOrder != OrderRotate && s.ReplyOrder != OrderRandom {
-		p.add("reply_order", "回复顺序无效:%q (want rotate or random)", s.ReplyOrder)
+		p.Add("reply_order", "回复顺序无效:%q (want rotate or random)", s.ReplyOrder)
 	}
 	if _, err := time.LoadLocation(s.TimeZone); err != nil {
-		p.add("time_zone", "时区无效:%q (unknown IANA time zone)", s.TimeZone)
+		p.Add("time_zone", "时区无效:%q (unknown IANA time zone)", s.TimeZone)
 	}
 	if _, err := parseHours(s.ActiveHours); err != nil {
-		p.add("active_hours", "生效时段格式应为 09:00-21:00 (%v)", err)
+		p.Add("active_hours", "生效时段格式应为 09:00-21:00 (%v)", err)
 	}
 	if s.CooldownMinutes < 0 || s.CooldownMinutes > maxCooldown {
-		p.add("cooldown_minutes", "冷却分钟数须在 0 到 %d 之间 (must be 0..%d)", maxCooldown, maxCooldown)
+		p.Add("cooldown_minutes", "冷却分钟数须在 0 到 %d 之间 (must be 0..%d)", maxCooldown, maxCooldown)
 	}
 	if s.MemberLimit < 0 || s.MemberLimit > maxMemberLimit {
-		p.add("member_limit", "每人每小时次数须在 0 到 %d 之间 (must be 0..%d)", maxMemberLimit, maxMemberLimit)
+		p.Add("member_limit", "每人每小时次数须在 0 到 %d 之间 (must be 0..%d)", maxMemberLimit, maxMemberLimit)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/glebarez/sqlite"
 	gomysql "github.com/go-sql-driver/mysql"
+	"github.com/qunbot/qunbot/internal/fault"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -37,7 +38,7 @@ const DefaultSQLitePath = "data/qunbot.db"
 // ErrUnavailable marks a failure to reach the database at all (as opposed to
 // a query that the database refused). Callers answer such failures with a
 // retryable status so nothing is lost.
-var ErrUnavailable = errors.New("database unavailable")
+var ErrUnavailable = fmt.Errorf("database %w", fault.ErrUnavailable)
 
 // Options says which database to open.
 type Options struct {
