@@ -65,6 +65,8 @@ var apiRoutes = []apiRoute{
 	{"GET /api/v1/scripts", (*Server).listScripts},
 	{"POST /api/v1/scripts", (*Server).createScript},
 	{"POST /api/v1/scripts/try", (*Server).tryScript},
+	{"POST /api/v1/scripts/import", (*Server).importScripts},
+	{"GET /api/v1/scripts/export", (*Server).exportScripts},
 	{"GET /api/v1/scripts/{id}", (*Server).getScript},
 	{"PUT /api/v1/scripts/{id}", (*Server).updateScript},
 	{"DELETE /api/v1/scripts/{id}", (*Server).deleteScript},

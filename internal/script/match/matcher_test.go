@@ -127,7 +127,7 @@ func TestMatch_reusesSlice(t *testing.T) {
 	text := []byte("保养价格")
 	hits := make([]Hit, 0, 8)
 	allocs := testing.AllocsPerRun(100, func() { hits = m.Match(text, hits[:0]) })
-	if allocs != 0 || len(hits) != 3 {
+	if (allocs != 0 && !raceEnabled) || len(hits) != 3 {
 		t.Errorf("Match: %v allocations, %d hits; want 0 and 3", allocs, len(hits))
 	}
 	prefix := m.Match(text, []Hit{{RuleID: 99}})
