@@ -161,6 +161,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		httpx.WriteError(w, http.StatusUnauthorized, "unauthorized", err.Error())
 	case errors.Is(err, fault.ErrForbidden):
 		httpx.WriteError(w, http.StatusForbidden, "forbidden", err.Error())
+	case errors.Is(err, fault.ErrRateLimited):
+		httpx.WriteError(w, http.StatusTooManyRequests, "rate_limited", err.Error())
 	case errors.Is(err, fault.ErrUnavailable):
 		httpx.WriteError(w, http.StatusServiceUnavailable, "unavailable", "database or WeCom not answering; retry")
 	default:

@@ -21,6 +21,8 @@ var (
 	ErrUnauthorized = errors.New("unauthorized")
 	// ErrForbidden: a known identity that may not do this.
 	ErrForbidden = errors.New("forbidden")
+	// ErrRateLimited: too many attempts; the same call may succeed later.
+	ErrRateLimited = errors.New("rate limited")
 	// ErrUnavailable: a dependency (the database, WeCom) is not answering;
 	// the same call may succeed later.
 	ErrUnavailable = errors.New("unavailable")
