@@ -1,8 +1,9 @@
 // Command console is the operators' and store staff's web console and its
 // JSON API (/api/v1, docs/openapi.yaml).
 //
-// The web pages, users and sessions are not built yet: the pages answer 501
-// saying so, and the API admits integrations presenting console.api_token.
+// On a fresh database it creates the admin user and prints a one-time
+// password (or uses console.admin_password). The web pages are not built
+// yet: they answer 501 saying so; the API is complete for what it covers.
 package main
 
 import (
@@ -19,10 +20,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/qunbot/qunbot/internal/audit"
 	"github.com/qunbot/qunbot/internal/config"
 	"github.com/qunbot/qunbot/internal/console"
 	"github.com/qunbot/qunbot/internal/script"
 	"github.com/qunbot/qunbot/internal/storage"
+	"github.com/qunbot/qunbot/internal/user"
 )
 
 func main() {
@@ -56,12 +59,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := engine.Reload(ctx); err != nil {
 		log.Warn("script library not loaded yet; try-it reloads on demand", "err", err)
 	}
-	if cfg.Console.APIToken == "" {
-		log.Warn("console.api_token is not set: /api/v1 answers 503 until it is")
+	users := user.NewStore(db, nil, 0)
+	if err := firstAdmin(ctx, users, cfg.Console.AdminPassword, stdout); err != nil {
+		return err
 	}
 	handler := console.New(console.Options{
 		Scripts:  scripts,
 		Engine:   engine,
+		Users:    users,
+		Audit:    audit.NewStore(db, nil),
 		APIToken: cfg.Console.APIToken,
 		Health:   func(r *http.Request) error { return storage.Ping(r.Context(), db) },
 		Logger:   log,
@@ -83,6 +89,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve http: %w", err)
+	}
+	return nil
+}
+
+// firstAdmin creates the admin on a database without users and tells the
+// person starting the console how to sign in.
+func firstAdmin(ctx context.Context, users *user.Store, password string, stdout io.Writer) error {
+	once, err := users.EnsureAdmin(ctx, password)
+	if err != nil {
+		return err
+	}
+	switch {
+	case once == "":
+	case password != "":
+		fmt.Fprintf(stdout, "已创建管理员 %s,密码为 console.admin_password 的值 (admin created with console.admin_password)\n", user.AdminUsername)
+	default:
+		fmt.Fprintf(stdout, "已创建管理员 %s,一次性密码:%s(首次登录后须修改)\n(admin created; one-time password shown once: %s)\n", user.AdminUsername, once, once)
 	}
 	return nil
 }

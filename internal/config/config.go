@@ -21,7 +21,7 @@ const DefaultPath = "configs/config.yaml"
 // with %v or log it with slog: both redact every credential.
 type Config struct {
 	HTTP     struct{ Addr string }
-	Console  struct{ Addr, APIToken string }
+	Console  struct{ Addr, PublicURL, APIToken, AdminPassword, SessionSecret string }
 	Database struct{ Driver, DSN string }
 	WeCom    struct {
 		CorpID, Token, EncodingAESKey  string

@@ -84,7 +84,7 @@ func TestKeys(t *testing.T) {
 // TestKeys_secrets pins which keys are credentials, so a new secret is a
 // deliberate choice.
 func TestKeys_secrets(t *testing.T) {
-	want := []string{"console.api_token", "database.dsn", "wecom.token", "wecom.encoding_aes_key", "wecom.secret", "wecom.contact_secret",
+	want := []string{"console.api_token", "console.admin_password", "console.session_secret", "database.dsn", "wecom.token", "wecom.encoding_aes_key", "wecom.secret", "wecom.contact_secret",
 		"aibot.token", "aibot.encoding_aes_key", "wechat.app_secret", "wechat.token", "wechat.encoding_aes_key", "bridge.secret"}
 	var got []string
 	for _, k := range Keys() {

@@ -5,7 +5,6 @@
 package console
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,15 +14,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qunbot/qunbot/internal/audit"
 	"github.com/qunbot/qunbot/internal/fault"
 	"github.com/qunbot/qunbot/internal/httpx"
 	"github.com/qunbot/qunbot/internal/script"
+	"github.com/qunbot/qunbot/internal/user"
 )
 
 // Options are the console's dependencies.
 type Options struct {
 	Scripts  *script.Store
 	Engine   *script.Engine // answers "try it" with the library as saved
+	Users    *user.Store    // nil: only console.api_token is admitted
+	Audit    *audit.Store   // nil: changes are not audited
 	APIToken string         // console.api_token; empty turns token access off
 	Health   func(r *http.Request) error
 	Logger   *slog.Logger
@@ -55,9 +58,21 @@ type apiRoute struct {
 	handle  func(s *Server, w http.ResponseWriter, r *http.Request) error
 }
 
+// routeGroup is routes open to users of at least one role.
+type routeGroup struct {
+	min    user.Role
+	routes []apiRoute
+}
+
 // apiRoutes is the table of the JSON API; docs/openapi.yaml documents each
 // (a test holds the two together).
-var apiRoutes = []apiRoute{
+var apiRoutes = []routeGroup{
+	{user.RoleStaff, sessionRoutes},
+	{user.RoleOperator, scriptRoutes},
+	{user.RoleAdmin, adminRoutes},
+}
+
+var scriptRoutes = []apiRoute{
 	{"GET /api/v1/script-categories", (*Server).listCategories},
 	{"POST /api/v1/script-categories", (*Server).createCategory},
 	{"PUT /api/v1/script-categories/{id}", (*Server).updateCategory},
@@ -76,19 +91,35 @@ var apiRoutes = []apiRoute{
 	{"POST /api/v1/unanswered/{id}/promote", (*Server).promoteUnanswered},
 }
 
+// publicRoutes need no identity: signing in.
+var publicRoutes = []apiRoute{
+	{"POST /api/v1/session", (*Server).login},
+}
+
 // APIRoutes lists the JSON API's endpoints as "METHOD /path".
 func APIRoutes() []string {
-	out := make([]string, len(apiRoutes))
-	for i, r := range apiRoutes {
-		out[i] = r.pattern
+	var out []string
+	for _, r := range publicRoutes {
+		out = append(out, r.pattern)
+	}
+	for _, g := range apiRoutes {
+		for _, r := range g.routes {
+			out = append(out, r.pattern)
+		}
 	}
 	return out
 }
 
 func (s *Server) routes() {
-	for _, route := range apiRoutes {
+	for _, g := range apiRoutes {
+		for _, route := range g.routes {
+			handle := route.handle
+			s.mux.Handle(route.pattern, s.authenticated(g.min, func(w http.ResponseWriter, r *http.Request) error { return handle(s, w, r) }))
+		}
+	}
+	for _, route := range publicRoutes {
 		handle := route.handle
-		s.mux.Handle(route.pattern, s.authenticated(func(w http.ResponseWriter, r *http.Request) error { return handle(s, w, r) }))
+		s.mux.Handle(route.pattern, s.public(func(w http.ResponseWriter, r *http.Request) error { return handle(s, w, r) }))
 	}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -113,30 +144,6 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}
-
-// apiActor is who the change history names for a change made with the API
-// token.
-const apiActor = "api"
-
-// authenticated admits requests bearing the API token and turns a
-// handler's error into its answer.
-func (s *Server) authenticated(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.opts.APIToken == "" {
-			httpx.WriteError(w, http.StatusServiceUnavailable, "api_disabled", "未配置 console.api_token,API 未開放 (set console.api_token to use the API)")
-			return
-		}
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.APIToken)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="qunbot"`)
-			httpx.WriteError(w, http.StatusUnauthorized, "unauthorized", "需要有效的 API 令牌 (a valid bearer token is required)")
-			return
-		}
-		if err := h(w, r); err != nil {
-			s.writeError(w, r, err)
-		}
-	})
 }
 
 // errBadRequest marks input the API could not read (as opposed to input it

@@ -112,7 +112,7 @@ func (s *Server) createScript(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sc.ID = 0
-	if err := s.opts.Scripts.Create(r.Context(), apiActor, &sc); err != nil {
+	if err := s.opts.Scripts.Create(r.Context(), actor(r), &sc); err != nil {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, sc)
@@ -144,7 +144,7 @@ func (s *Server) updateScript(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sc.ID = id
-	if err := s.opts.Scripts.Update(r.Context(), apiActor, &sc); err != nil {
+	if err := s.opts.Scripts.Update(r.Context(), actor(r), &sc); err != nil {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, sc)
@@ -156,7 +156,7 @@ func (s *Server) deleteScript(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.opts.Scripts.Delete(r.Context(), apiActor, id); err != nil {
+	if err := s.opts.Scripts.Delete(r.Context(), actor(r), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -230,7 +230,7 @@ func (s *Server) dismissUnanswered(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if err := s.opts.Scripts.Dismiss(r.Context(), apiActor, id); err != nil {
+	if err := s.opts.Scripts.Dismiss(r.Context(), actor(r), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -250,7 +250,7 @@ func (s *Server) promoteUnanswered(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	sc.ID = 0
-	if err := s.opts.Scripts.Promote(r.Context(), apiActor, id, &sc); err != nil {
+	if err := s.opts.Scripts.Promote(r.Context(), actor(r), id, &sc); err != nil {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, sc)

@@ -44,7 +44,7 @@ func (s *Server) importScripts(w http.ResponseWriter, r *http.Request) error {
 	if wantsNDJSON(r) {
 		return s.streamImport(w, r, format, body)
 	}
-	rep, err := s.opts.Scripts.Import(r.Context(), apiActor, format, body, nil)
+	rep, err := s.opts.Scripts.Import(r.Context(), actor(r), format, body, nil)
 	if len(rep.Errors) > 0 {
 		httpx.WriteJSON(w, http.StatusUnprocessableEntity, importRejected{Error: "invalid", Message: err.Error(), Errors: rep.Errors})
 		return nil
@@ -69,7 +69,7 @@ func (s *Server) streamImport(w http.ResponseWriter, r *http.Request, format scr
 		_ = enc.Encode(importProgress{Done: done, Total: total})
 		_ = rc.Flush()
 	}
-	rep, err := s.opts.Scripts.Import(r.Context(), apiActor, format, body, progress)
+	rep, err := s.opts.Scripts.Import(r.Context(), actor(r), format, body, progress)
 	last := importProgress{Done: rep.Created + rep.Updated + rep.Unchanged, Report: &rep}
 	last.Total = last.Done
 	if err != nil {

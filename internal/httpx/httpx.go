@@ -65,30 +65,53 @@ func Recover(log *slog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
-// statusWriter remembers the status a handler wrote.
-type statusWriter struct {
+// StatusRecorder remembers the status a handler wrote (200 when it wrote
+// none). Unwrap lets http.ResponseController reach Flush underneath.
+type StatusRecorder struct {
 	http.ResponseWriter
 	status int
 }
 
-func (s *statusWriter) WriteHeader(code int) {
-	s.status = code
+// WriteHeader records code and writes it.
+func (s *StatusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
 	s.ResponseWriter.WriteHeader(code)
 }
+
+// Write records an implicit 200.
+func (s *StatusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Status is the status written so far.
+func (s *StatusRecorder) Status() int {
+	if s.status == 0 {
+		return http.StatusOK
+	}
+	return s.status
+}
+
+// Unwrap returns the underlying writer.
+func (s *StatusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // LogRequests logs every request at debug level, and failures (5xx) at warn.
 func LogRequests(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+			sw := &StatusRecorder{ResponseWriter: w}
 			next.ServeHTTP(sw, r)
 			level := slog.LevelDebug
-			if sw.status >= 500 {
+			if sw.Status() >= 500 {
 				level = slog.LevelWarn
 			}
 			log.Log(r.Context(), level, "http request", "method", r.Method, "path", r.URL.Path,
-				"status", sw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+				"status", sw.Status(), "duration_ms", float64(time.Since(start).Microseconds())/1000)
 		})
 	}
 }
