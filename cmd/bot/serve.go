@@ -14,14 +14,16 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/qunbot/qunbot/internal/autoreply"
 	"github.com/qunbot/qunbot/internal/bot"
 	"github.com/qunbot/qunbot/internal/bridge"
 	"github.com/qunbot/qunbot/internal/config"
+	"github.com/qunbot/qunbot/internal/directory"
+	"github.com/qunbot/qunbot/internal/group"
 	"github.com/qunbot/qunbot/internal/inbox"
+	"github.com/qunbot/qunbot/internal/mail"
 	"github.com/qunbot/qunbot/internal/metrics"
+	"github.com/qunbot/qunbot/internal/org"
 	"github.com/qunbot/qunbot/internal/outbox"
-	"github.com/qunbot/qunbot/internal/script"
 	"github.com/qunbot/qunbot/internal/storage"
 	"github.com/qunbot/qunbot/internal/wechat"
 	"github.com/qunbot/qunbot/internal/wecom"
@@ -30,6 +32,11 @@ import (
 
 // libraryPoll is how often the bot checks whether the script library changed.
 const libraryPoll = time.Second
+
+// workers is how many events the dispatcher, and how many sends the outbox,
+// have under way at once: enough that a burst of welcomes (each with a
+// WeCom round trip) leaves within seconds.
+const workers = 16
 
 // shutdownGrace bounds how long in-flight requests and work may take to
 // finish after SIGTERM.
@@ -89,27 +96,23 @@ func wire(cfg config.Config, db *gorm.DB, log *slog.Logger, demo io.Writer) (*ap
 	m := metrics.New()
 	inboxStore := inbox.NewStore(db, now)
 	outboxStore := outbox.NewStore(db, now)
-	dispatcher := inbox.NewDispatcher(inboxStore, inbox.Options{Logger: log, Observer: handledObserver(m, demo)})
-	worker := outbox.NewWorker(outboxStore, outbox.WorkerOptions{Logger: log, Observer: outbox.ObserverFunc(m.ObserveSent)})
-	if err := registerSenders(cfg, worker, log); err != nil {
+	dispatcher := inbox.NewDispatcher(inboxStore, inbox.Options{Workers: workers, Logger: log, Observer: handledObserver(m, demo)})
+	worker := outbox.NewWorker(outboxStore, outbox.WorkerOptions{Workers: workers, Logger: log, Observer: outbox.ObserverFunc(m.ObserveSent)})
+	client, err := wecom.Configured(cfg, log)
+	if err != nil {
 		return nil, err
 	}
-	scripts := script.NewStore(db, now)
-	engine := script.NewEngine(scripts, log)
-	replies := autoreply.New(autoreply.Options{
-		Engine: engine, Unanswered: scripts, Outbox: outboxStore,
-		BridgeSends: cfg.Bridge.SendURL != "", Logger: log, Now: now,
-	})
-	dispatcher.Handle("bridge/text", replies.HandleBridge)
-	dispatcher.Handle("bridge/mixed", replies.HandleBridge)
-	for _, kind := range []string{"aibot/text", "aibot/mixed", "aibot/voice"} {
-		dispatcher.Handle(kind, replies.HandleAIBot)
+	if err := registerSenders(cfg, client, worker); err != nil {
+		return nil, err
 	}
-	if err := engine.Reload(context.Background()); err != nil {
-		// The watcher retries every libraryPoll; until then nothing is
-		// answered automatically, and every message is still recorded.
-		log.Warn("script library not loaded yet", "err", err)
+	c := &capabilities{cfg: cfg, db: db, log: log, client: client, dispatcher: dispatcher, outbox: outboxStore, wake: worker.Notify,
+		dir: directory.Directory{Org: org.NewStore(db, now), Groups: group.NewStore(db, now)}}
+	replies := c.scripts()
+	if err := c.groups(); err != nil {
+		return nil, err
 	}
+	c.tickets()
+	welcomes := c.welcome()
 	m.WatchQueues(metrics.QueueSource{
 		InboxStates:   metrics.StateCounts(inboxStore.Counts),
 		OutboxStates:  metrics.StateCounts(outboxStore.Counts),
@@ -118,16 +121,20 @@ func wire(cfg config.Config, db *gorm.DB, log *slog.Logger, demo io.Writer) (*ap
 		Logger:        log,
 	})
 	opts := bot.Options{
-		Inbox:       inboxStore,
-		Wake:        dispatcher.Notify,
-		Health:      func(ctx context.Context) error { return storage.Ping(ctx, db) },
-		AIBotReply:  replies.AIBotReply,
-		WeChatReply: replies.WeChatReply,
-		Metrics:     m,
-		Logger:      log,
-		Now:         now,
+		Inbox:      inboxStore,
+		Wake:       dispatcher.Notify,
+		Health:     func(ctx context.Context) error { return storage.Ping(ctx, db) },
+		AIBotReply: replies.AIBotReply,
+		WeChatReply: func(ctx context.Context, msg wechat.Message) ([]byte, bool) {
+			if r, ok := welcomes.WeChatWelcome(ctx, msg); ok {
+				return r, true
+			}
+			return replies.WeChatReply(ctx, msg)
+		},
+		Metrics: m,
+		Logger:  log,
+		Now:     now,
 	}
-	var err error
 	if opts.AppCrypto, opts.AIBotCrypto, err = cryptos(cfg); err != nil {
 		return nil, err
 	}
@@ -141,10 +148,8 @@ func wire(cfg config.Config, db *gorm.DB, log *slog.Logger, demo io.Writer) (*ap
 		}
 		opts.WeChat = wc
 	}
-	// A change saved in the console is live here within libraryPoll + the
-	// reload (DESIGN: within 2 seconds).
-	watch := func(ctx context.Context) error { return engine.Watch(ctx, libraryPoll) }
-	return &app{handler: bot.New(opts), workers: []func(context.Context) error{dispatcher.Run, worker.Run, watch}}, nil
+	work := append([]func(context.Context) error{dispatcher.Run, worker.Run}, c.workers...)
+	return &app{handler: bot.New(opts), workers: work}, nil
 }
 
 func cryptos(cfg config.Config) (app, aibot *callback.Crypto, err error) {
@@ -163,23 +168,21 @@ func cryptos(cfg config.Config) (app, aibot *callback.Crypto, err error) {
 
 // registerSenders gives the outbox a sender for every API it may be asked
 // to call. Rates stay under WeCom's documented limits.
-func registerSenders(cfg config.Config, w *outbox.Worker, log *slog.Logger) error {
-	if cfg.WeCom.CorpID != "" && cfg.WeCom.Secret != "" {
-		client, err := wecom.NewClient(wecom.Config{
-			CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID, Secret: cfg.WeCom.Secret,
-			ContactSecret: cfg.WeCom.ContactSecret, APIBase: cfg.WeCom.APIBase, Logger: log,
-			HTTPClient: &http.Client{Timeout: 10 * time.Second},
-		})
-		if err != nil {
-			return fmt.Errorf("wecom client: %w", err)
-		}
+func registerSenders(cfg config.Config, client *wecom.Client, w *outbox.Worker) error {
+	if client != nil {
 		for _, api := range wecom.SendableAPIs() {
-			w.Register(api, outbox.Route{
-				Sender:     func(ctx context.Context, payload []byte) ([]byte, error) { return client.Send(ctx, api, payload) },
-				Limit:      20,
-				Burst:      20,
-				Idempotent: api == "externalcontact/send_welcome_msg", // a used WelcomeCode answers 41051
-			})
+			route := outbox.Route{
+				Sender: func(ctx context.Context, payload []byte) ([]byte, error) { return client.Send(ctx, api, payload) },
+				Limit:  20,
+				Burst:  20,
+			}
+			if api == "externalcontact/send_welcome_msg" {
+				// A welcome must leave within 20 s of the event, and a burst
+				// of new contacts must not queue behind a low rate; a used
+				// WelcomeCode answers 41051, so a resend is safe.
+				route.Limit, route.Burst, route.Idempotent = 150, 200, true
+			}
+			w.Register(api, route)
 		}
 	}
 	// Late AI bot answers go to the response_url WeCom gave with the
@@ -190,6 +193,13 @@ func registerSenders(cfg config.Config, w *outbox.Worker, log *slog.Logger) erro
 		s := &bridge.Sender{URL: cfg.Bridge.SendURL, Secret: []byte(cfg.Bridge.Secret), Client: &http.Client{Timeout: 10 * time.Second}}
 		// The bridge dedupes by Idempotency-Key, so a resend is safe.
 		w.Register("bridge/send", outbox.Route{Sender: s.Send, Limit: 50, Burst: 50, Idempotent: true})
+	}
+	if cfg.Mail.Host != "" {
+		sender, err := mail.New(mail.Config{Host: cfg.Mail.Host, Port: cfg.Mail.Port, User: cfg.Mail.User, Pass: cfg.Mail.Password, From: cfg.Mail.From}, nil)
+		if err != nil {
+			return fmt.Errorf("mail: %w", err)
+		}
+		w.Register(mail.API, outbox.Route{Sender: sender.Send, Limit: 5, Burst: 10})
 	}
 	return nil
 }

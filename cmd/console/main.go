@@ -20,12 +20,21 @@ import (
 	"syscall"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/qunbot/qunbot/internal/audit"
 	"github.com/qunbot/qunbot/internal/config"
 	"github.com/qunbot/qunbot/internal/console"
+	"github.com/qunbot/qunbot/internal/directory"
+	"github.com/qunbot/qunbot/internal/group"
+	"github.com/qunbot/qunbot/internal/org"
 	"github.com/qunbot/qunbot/internal/script"
 	"github.com/qunbot/qunbot/internal/storage"
+	"github.com/qunbot/qunbot/internal/ticket"
+	"github.com/qunbot/qunbot/internal/toolbar"
 	"github.com/qunbot/qunbot/internal/user"
+	"github.com/qunbot/qunbot/internal/wecom"
+	"github.com/qunbot/qunbot/internal/welcome"
 )
 
 func main() {
@@ -54,24 +63,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer storage.Close(db)
 
-	scripts := script.NewStore(db, func() time.Time { return time.Now().UTC() })
-	engine := script.NewEngine(scripts, log)
-	if err := engine.Reload(ctx); err != nil {
-		log.Warn("script library not loaded yet; try-it reloads on demand", "err", err)
-	}
 	users := user.NewStore(db, nil, 0)
 	if err := firstAdmin(ctx, users, cfg.Console.AdminPassword, stdout); err != nil {
 		return err
 	}
-	handler := console.New(console.Options{
-		Scripts:  scripts,
-		Engine:   engine,
-		Users:    users,
-		Audit:    audit.NewStore(db, nil),
-		APIToken: cfg.Console.APIToken,
-		Health:   func(r *http.Request) error { return storage.Ping(r.Context(), db) },
-		Logger:   log,
-	})
+	opts, err := options(ctx, cfg, db, log)
+	if err != nil {
+		return err
+	}
+	opts.Users = users
+	handler := console.New(opts)
 	ln, err := net.Listen("tcp", cfg.Console.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (console.addr): %w", cfg.Console.Addr, err)
@@ -109,3 +110,45 @@ func firstAdmin(ctx context.Context, users *user.Store, password string, stdout 
 	}
 	return nil
 }
+
+// options builds the capabilities the console serves. WeCom-backed parts
+// (group sync, welcome templates, the chat toolbar) say plainly that WeCom
+// is not configured when it is not.
+func options(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logger) (console.Options, error) {
+	client, err := wecom.Configured(cfg, log)
+	if err != nil {
+		return console.Options{}, err
+	}
+	scripts := script.NewStore(db, now)
+	engine := script.NewEngine(scripts, log)
+	if err := engine.Reload(ctx); err != nil {
+		log.Warn("script library not loaded yet; try-it reloads on demand", "err", err)
+	}
+	dir := directory.Directory{Org: org.NewStore(db, now), Groups: group.NewStore(db, now)}
+	welcomeOpts := welcome.Options{Store: welcome.NewStore(db, now), Directory: dir, BridgeSends: cfg.Bridge.SendURL != "", Logger: log, Now: now}
+	toolbarOpts := toolbar.Options{
+		Store: toolbar.NewStore(db, engine, now), Scripts: scripts, Engine: engine, Chats: dir,
+		CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID, PublicBase: cfg.Console.PublicURL,
+		SessionSecret: []byte(cfg.Console.SessionSecret), Logger: log, Now: now,
+	}
+	opts := console.Options{
+		Scripts: scripts, Engine: engine, Org: dir.Org, Groups: dir.Groups,
+		Tickets:  ticket.New(ticket.Options{DB: db, Router: dir, Staff: dir, ConsoleURL: cfg.Console.PublicURL, Logger: log, Now: now}),
+		Audit:    audit.NewStore(db, now),
+		APIToken: cfg.Console.APIToken,
+		Health:   func(r *http.Request) error { return storage.Ping(r.Context(), db) },
+		Logger:   log,
+	}
+	if client != nil { // a nil *wecom.Client in an interface would not be nil
+		if opts.GroupSync, err = group.NewSyncer(dir.Groups, client, group.SyncerOptions{Logger: log}); err != nil {
+			return console.Options{}, err
+		}
+		welcomeOpts.Contacts, welcomeOpts.Templates = client, client
+		toolbarOpts.WeCom, toolbarOpts.Groups = client, client
+	}
+	opts.Welcome = welcome.New(welcomeOpts)
+	opts.Toolbar = toolbar.New(toolbarOpts)
+	return opts, nil
+}
+
+func now() time.Time { return time.Now().UTC() }

@@ -47,8 +47,20 @@ type Options struct {
 	// one nothing can be said in bridged groups: their messages are still
 	// read, and questions nothing answers are still collected for operators.
 	BridgeSends bool
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// Chats gives a group's tags and store, for scripts scoped to them;
+	// nil leaves such scripts to groups they name.
+	Chats ChatScopes
+	// Observed, when set, receives a member's group message that nothing can
+	// answer in because no bridge send webhook is configured: the chat
+	// toolbar page shows it to staff with the suggested script.
+	Observed func(ctx context.Context, key string, m bridge.Message) error
+	Logger   *slog.Logger
+	Now      func() time.Time
+}
+
+// ChatScopes says which tags and store a group has.
+type ChatScopes interface {
+	ChatScope(ctx context.Context, chatID string) (tags []string, store string, err error)
 }
 
 // Service answers messages.
@@ -77,7 +89,7 @@ func (s *Service) AIBotReply(ctx context.Context, m callback.AIBotMessage) ([]by
 	if !ok {
 		return nil, false
 	}
-	a, ok := s.answer(ctx, q)
+	a, ok := s.answer(ctx, s.scoped(ctx, q))
 	if !ok {
 		return nil, false
 	}
@@ -97,7 +109,7 @@ func (s *Service) HandleAIBot(ctx context.Context, e inbox.Event) error {
 	if !ok || m.ResponseURL == "" {
 		return nil
 	}
-	a, ok, err := s.opts.Engine.Answer(ctx, q)
+	a, ok, err := s.opts.Engine.Answer(ctx, s.scoped(ctx, q))
 	if err != nil {
 		return fmt.Errorf("answer aibot message %s: %w", m.MsgID, err)
 	}
@@ -174,10 +186,10 @@ func (s *Service) HandleBridge(ctx context.Context, e inbox.Event) error {
 		return nil
 	}
 	if !s.opts.BridgeSends {
-		return s.noteIfUnanswered(ctx, m)
+		return s.observe(ctx, e.DedupeKey, m)
 	}
 	q := script.Question{Text: m.Text, Channel: script.ChannelBridge, ChatID: m.ChatID, MemberID: m.SenderID, At: m.SentAt, MessageKey: e.DedupeKey}
-	a, ok, err := s.opts.Engine.Answer(ctx, q)
+	a, ok, err := s.opts.Engine.Answer(ctx, s.scoped(ctx, q))
 	if err != nil {
 		return fmt.Errorf("answer bridge message %s: %w", m.MsgID, err)
 	}
@@ -206,10 +218,32 @@ func (s *Service) sendThroughBridge(ctx context.Context, e inbox.Event, m bridge
 	return nil
 }
 
-// noteIfUnanswered collects a question from a group nobody can answer in,
-// for the operators' 待補(bǔ)充 list, without recording an answer.
-func (s *Service) noteIfUnanswered(ctx context.Context, m bridge.Message) error {
-	d, err := s.opts.Engine.Try(ctx, m.Text, m.ChatID, script.ChannelBridge, nil, "", m.SentAt)
+// scoped is q with its group's tags and store. A failed lookup is logged
+// and q answered as it is: scripts that name the group still answer.
+func (s *Service) scoped(ctx context.Context, q script.Question) script.Question {
+	if s.opts.Chats == nil || q.ChatID == "" {
+		return q
+	}
+	tags, store, err := s.opts.Chats.ChatScope(ctx, q.ChatID)
+	if err != nil {
+		s.opts.Logger.Warn("group scope unknown; answering without tags and store", "chat_id", q.ChatID, "err", err)
+		return q
+	}
+	q.ChatTags, q.Store = tags, store
+	return q
+}
+
+// observe handles a member's message in a group nothing can answer in: it
+// goes to the chat toolbar page (groups only) and, if nothing would answer
+// it, to the operators' unanswered list.
+func (s *Service) observe(ctx context.Context, key string, m bridge.Message) error {
+	if s.opts.Observed != nil && m.ChatType == "group" {
+		if err := s.opts.Observed(ctx, key, m); err != nil {
+			return fmt.Errorf("show bridge message %s on the toolbar: %w", m.MsgID, err)
+		}
+	}
+	q := s.scoped(ctx, script.Question{ChatID: m.ChatID})
+	d, err := s.opts.Engine.Try(ctx, m.Text, m.ChatID, script.ChannelBridge, q.ChatTags, q.Store, m.SentAt)
 	if err != nil {
 		return fmt.Errorf("try bridge message %s: %w", m.MsgID, err)
 	}

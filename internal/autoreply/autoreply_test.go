@@ -3,6 +3,7 @@ package autoreply_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ type fixture struct {
 	outbox  *outbox.Store
 }
 
-func newFixture(t *testing.T, db storagetest.DB, bridgeSends bool) fixture {
+func newFixture(t *testing.T, db storagetest.DB, bridgeSends bool, edit ...func(*autoreply.Options)) fixture {
 	t.Helper()
 	ctx := context.Background()
 	scripts := script.NewStore(db.DB, nil)
@@ -43,8 +44,11 @@ func newFixture(t *testing.T, db storagetest.DB, bridgeSends bool) fixture {
 		t.Fatal(err)
 	}
 	ob := outbox.NewStore(db.DB, nil)
-	svc := autoreply.New(autoreply.Options{Engine: engine, Unanswered: scripts, Outbox: ob, BridgeSends: bridgeSends})
-	return fixture{svc: svc, scripts: scripts, outbox: ob}
+	opts := autoreply.Options{Engine: engine, Unanswered: scripts, Outbox: ob, BridgeSends: bridgeSends}
+	for _, e := range edit {
+		e(&opts)
+	}
+	return fixture{svc: autoreply.New(opts), scripts: scripts, outbox: ob}
 }
 
 func (f fixture) sends(t *testing.T, api string) []outbox.Message {
@@ -165,6 +169,65 @@ func TestBridge_WithoutSendWebhookCollectsQuestions(t *testing.T) {
 		qs, err := f.scripts.ListUnanswered(context.Background(), script.QuestionFilter{})
 		if err != nil || len(qs) != 1 {
 			t.Fatalf("unanswered = %+v, %v", qs, err)
+		}
+	})
+}
+
+// chatScopes is a directory of two groups: wrVIP tagged VIP in store SH001.
+type chatScopes struct{}
+
+func (chatScopes) ChatScope(_ context.Context, chatID string) ([]string, string, error) {
+	if chatID == "wrVIP" {
+		return []string{"VIP"}, "SH001", nil
+	}
+	return nil, "", nil
+}
+
+// A script scoped to a tag answers in the groups with that tag only.
+func TestBridge_ScopeByTagAndStore(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		f := newFixture(t, db, true, func(o *autoreply.Options) { o.Chats = chatScopes{} })
+		vip := script.Script{Title: "VIP 专线", Keywords: []string{"专属客服"}, MatchMode: "contains", Enabled: true,
+			Scope:   script.Scope{Tags: []string{"VIP"}},
+			Replies: []script.Reply{{Type: script.ReplyText, Text: "VIP 专线 400-000"}}}
+		if err := f.scripts.Create(context.Background(), "test", &vip); err != nil {
+			t.Fatal(err)
+		}
+		engine := script.NewEngine(f.scripts, nil)
+		if err := engine.Reload(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		f = newFixture(t, db, true, func(o *autoreply.Options) { o.Chats = chatScopes{}; o.Engine = engine })
+		for i, chat := range []string{"wrVIP", "wrOther"} {
+			m := bridge.Message{MsgID: fmt.Sprint("s", i), ChatID: chat, ChatType: "group", SenderID: "wm1", SenderRole: "member", MsgType: "text", Text: "有专属客服吗", SentAt: time.Now().UTC()}
+			if err := f.svc.HandleBridge(context.Background(), bridgeEvent(t, m)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sends := f.sends(t, autoreply.APIBridgeSend)
+		if len(sends) != 1 || !strings.Contains(sends[0].Payload, "wrVIP") {
+			t.Fatalf("sends = %+v, want one to wrVIP", sends)
+		}
+	})
+}
+
+// Without a send webhook, group messages go to the chat toolbar page.
+func TestBridge_ObservedForTheToolbar(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		var seen []string
+		f := newFixture(t, db, false, func(o *autoreply.Options) {
+			o.Observed = func(_ context.Context, key string, m bridge.Message) error { seen = append(seen, key); return nil }
+		})
+		for _, m := range []bridge.Message{
+			{MsgID: "g1", ChatID: "wrc1", ChatType: "group", SenderID: "wmA", SenderRole: "member", MsgType: "text", Text: "几点开门?"},
+			{MsgID: "p1", ChatID: "wmA", ChatType: "single", SenderID: "wmA", SenderRole: "member", MsgType: "text", Text: "几点开门?"},
+		} {
+			if err := f.svc.HandleBridge(context.Background(), bridgeEvent(t, m)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(seen) != 1 || seen[0] != "bridge:g1" {
+			t.Fatalf("observed %v, want the group message only", seen)
 		}
 	})
 }

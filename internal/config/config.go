@@ -32,7 +32,14 @@ type Config struct {
 	WeChat struct{ AppID, AppSecret, Token, EncodingAESKey string }
 	Bridge struct{ Secret, SendURL string }
 	Redis  struct{ Addr string }
-	Log    struct{ Level, Format string }
+	Mail   struct {
+		Host           string
+		Port           int
+		User, Password string
+		From           string
+	}
+	Tickets struct{ FallbackUserIDs, FallbackWebhookKey string }
+	Log     struct{ Level, Format string }
 	// Demo runs the bot against an embedded fake WeCom with the Demo*
 	// credentials, so a newcomer without a WeCom account can try it.
 	Demo bool
@@ -126,3 +133,7 @@ func (c *Config) applyDefaults() {
 		_ = o.set(c, o.Default)
 	}
 }
+
+// WeComConfigured reports whether a WeCom app is configured (a corp id and
+// the app's secret): without one, nothing calls WeCom's API.
+func (c Config) WeComConfigured() bool { return c.WeCom.CorpID != "" && c.WeCom.Secret != "" }

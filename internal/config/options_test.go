@@ -85,7 +85,7 @@ func TestKeys(t *testing.T) {
 // deliberate choice.
 func TestKeys_secrets(t *testing.T) {
 	want := []string{"console.api_token", "console.admin_password", "console.session_secret", "database.dsn", "wecom.token", "wecom.encoding_aes_key", "wecom.secret", "wecom.contact_secret",
-		"aibot.token", "aibot.encoding_aes_key", "wechat.app_secret", "wechat.token", "wechat.encoding_aes_key", "bridge.secret"}
+		"aibot.token", "aibot.encoding_aes_key", "wechat.app_secret", "wechat.token", "wechat.encoding_aes_key", "bridge.secret", "mail.password", "tickets.fallback_webhook_key"}
 	var got []string
 	for _, k := range Keys() {
 		if k.Secret {

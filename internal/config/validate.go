@@ -31,6 +31,9 @@ func (c Config) Validate() error {
 	errs = append(errs, c.checkDSN())
 	errs = append(errs, c.checkRequired()...)
 	errs = append(errs, c.checkAIBot())
+	if c.Mail.Host != "" && !strings.Contains(c.Mail.From, "@") {
+		errs = append(errs, errors.New("mail.from: is required with mail.host (e.g. qunbot@example.com)"))
+	}
 	return errors.Join(errs...)
 }
 

@@ -31,6 +31,7 @@ func TestValidate(t *testing.T) {
 		{name: "mysql_dsn_empty", change: func(c *Config) { c.Database.Driver, c.Database.DSN = "mysql", "" }, want: []string{"database.dsn: required"}},
 		{name: "http_addr_without_port", change: func(c *Config) { c.HTTP.Addr = "8080" }, want: []string{"http.addr", "host:port"}},
 		{name: "http_addr_empty_port", change: func(c *Config) { c.HTTP.Addr = "localhost:" }, want: []string{"http.addr", "no port"}},
+		{name: "mail_without_from", change: func(c *Config) { c.Mail.Host = "smtp.example.com" }, want: []string{"mail.from", "required"}},
 		{name: "console_api_token_short", change: func(c *Config) { c.Console.APIToken = "short" }, want: []string{"console.api_token", "at least 24"}},
 		{name: "console_addr_bad", change: func(c *Config) { c.Console.Addr = "localhost" }, want: []string{"console.addr", "host:port"}},
 		{name: "redis_addr_bad", change: func(c *Config) { c.Redis.Addr = "redis" }, want: []string{"redis.addr", "host:port"}},

@@ -16,18 +16,30 @@ import (
 
 	"github.com/qunbot/qunbot/internal/audit"
 	"github.com/qunbot/qunbot/internal/fault"
+	"github.com/qunbot/qunbot/internal/group"
 	"github.com/qunbot/qunbot/internal/httpx"
+	"github.com/qunbot/qunbot/internal/org"
 	"github.com/qunbot/qunbot/internal/script"
+	"github.com/qunbot/qunbot/internal/ticket"
 	"github.com/qunbot/qunbot/internal/user"
+	"github.com/qunbot/qunbot/internal/welcome"
 )
 
 // Options are the console's dependencies.
 type Options struct {
-	Scripts  *script.Store
-	Engine   *script.Engine // answers "try it" with the library as saved
-	Users    *user.Store    // nil: only console.api_token is admitted
-	Audit    *audit.Store   // nil: changes are not audited
-	APIToken string         // console.api_token; empty turns token access off
+	Scripts *script.Store
+	Engine  *script.Engine // answers "try it" with the library as saved
+	Org     *org.Store
+	Groups  *group.Store
+	// GroupSync refreshes groups from WeCom; nil when WeCom is not configured.
+	GroupSync *group.Syncer
+	Tickets   *ticket.Service
+	Welcome   *welcome.Service
+	// Toolbar is the chat toolbar page (聊天工具栏), served at /toolbar/.
+	Toolbar  http.Handler
+	Users    *user.Store  // nil: only console.api_token is admitted
+	Audit    *audit.Store // nil: changes are not audited
+	APIToken string       // console.api_token; empty turns token access off
 	Health   func(r *http.Request) error
 	Logger   *slog.Logger
 	Now      func() time.Time
@@ -68,7 +80,11 @@ type routeGroup struct {
 // (a test holds the two together).
 var apiRoutes = []routeGroup{
 	{user.RoleStaff, sessionRoutes},
+	{user.RoleStaff, ticketRoutes}, // staff see their stores' tickets only
 	{user.RoleOperator, scriptRoutes},
+	{user.RoleOperator, orgRoutes},
+	{user.RoleOperator, groupRoutes},
+	{user.RoleOperator, welcomeRoutes},
 	{user.RoleAdmin, adminRoutes},
 }
 
@@ -120,6 +136,9 @@ func (s *Server) routes() {
 	for _, route := range publicRoutes {
 		handle := route.handle
 		s.mux.Handle(route.pattern, s.public(func(w http.ResponseWriter, r *http.Request) error { return handle(s, w, r) }))
+	}
+	if s.opts.Toolbar != nil {
+		s.mux.Handle("/toolbar/", s.opts.Toolbar)
 	}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

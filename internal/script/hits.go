@@ -72,7 +72,7 @@ func validateHit(h *Hit) error {
 		p.Add("script_id", "缺少话术 (script id required)")
 	}
 	if !slices.Contains(Channels(), h.Channel) {
-		p.Add("channel", "渠道无效:%q (want aibot, bridge or wechat)", h.Channel)
+		p.Add("channel", "渠道无效:%q (want aibot, bridge, wechat or toolbar)", h.Channel)
 	}
 	for _, f := range []struct {
 		name, v string

@@ -72,10 +72,15 @@ const (
 	ChannelAIBot  Channel = "aibot"  // WeCom 智能机器人
 	ChannelBridge Channel = "bridge" // a conversation-archive or hook bridge
 	ChannelWeChat Channel = "wechat" // the WeChat Official Account
+	// ChannelToolbar is staff sending a script by hand from the chat
+	// toolbar page, in groups where nothing else can speak.
+	ChannelToolbar Channel = "toolbar"
 )
 
 // Channels lists every channel, in a stable order.
-func Channels() []Channel { return []Channel{ChannelAIBot, ChannelBridge, ChannelWeChat} }
+func Channels() []Channel {
+	return []Channel{ChannelAIBot, ChannelBridge, ChannelWeChat, ChannelToolbar}
+}
 
 // Scope says where a script may answer. A chat is in scope when Tags,
 // ChatIDs and Stores are all empty (every group), or when it has any of Tags,

@@ -87,7 +87,7 @@ var (
 	orderNames   = map[ReplyOrder]string{OrderRotate: "轮流", OrderRandom: "随机"}
 	boolNames    = map[bool]string{true: "是", false: "否"}
 	channelNames = map[string]Channel{
-		"智能机器人": ChannelAIBot, "机器人": ChannelAIBot, "桥接": ChannelBridge, "公众号": ChannelWeChat, "微信公众号": ChannelWeChat,
+		"智能机器人": ChannelAIBot, "机器人": ChannelAIBot, "桥接": ChannelBridge, "公众号": ChannelWeChat, "微信公众号": ChannelWeChat, "聊天工具栏": ChannelToolbar,
 	}
 )
 

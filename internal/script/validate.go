@@ -213,7 +213,7 @@ func validateScope(p *problems, sc Scope) {
 	}
 	for i, c := range sc.Channels {
 		if !slices.Contains(Channels(), c) {
-			p.Add(fmt.Sprintf("scope.channels[%d]", i), "渠道无效:%q (want aibot, bridge or wechat)", c)
+			p.Add(fmt.Sprintf("scope.channels[%d]", i), "渠道无效:%q (want aibot, bridge, wechat or toolbar)", c)
 		}
 	}
 }

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/qunbot/qunbot/internal/autoreply"
+	"github.com/qunbot/qunbot/internal/bridge"
+	"github.com/qunbot/qunbot/internal/config"
+	"github.com/qunbot/qunbot/internal/directory"
+	"github.com/qunbot/qunbot/internal/group"
+	"github.com/qunbot/qunbot/internal/inbox"
+	"github.com/qunbot/qunbot/internal/outbox"
+	"github.com/qunbot/qunbot/internal/script"
+	"github.com/qunbot/qunbot/internal/ticket"
+	"github.com/qunbot/qunbot/internal/toolbar"
+	"github.com/qunbot/qunbot/internal/wecom"
+	"github.com/qunbot/qunbot/internal/welcome"
+)
+
+// Intervals of the background work.
+const (
+	reconcileEvery = 2 * time.Second  // due group reconciles (DESIGN: a few seconds after an event)
+	groupSyncEvery = 6 * time.Hour    // every group re-read from WeCom
+	sweepEvery     = 30 * time.Second // ticket SLA sweeper
+	noticeEvery    = time.Second      // ticket notifications flushed
+	welcomeFlush   = 5 * time.Second  // group welcome batches due
+)
+
+// capabilities wires each capability to the inbox, the outbox, the
+// directory and WeCom, collecting the workers they need.
+type capabilities struct {
+	cfg        config.Config
+	db         *gorm.DB
+	log        *slog.Logger
+	client     *wecom.Client // nil when WeCom is not configured
+	dispatcher *inbox.Dispatcher
+	outbox     *outbox.Store
+	wake       func() // the outbox has a send waiting
+	dir        directory.Directory
+	workers    []func(context.Context) error
+}
+
+func (c *capabilities) worker(f func(ctx context.Context) error) { c.workers = append(c.workers, f) }
+
+// scripts wires the script library: keyword answers on every channel, and
+// the chat toolbar page's questions where nothing can speak.
+func (c *capabilities) scripts() *autoreply.Service {
+	store := script.NewStore(c.db, now)
+	engine := script.NewEngine(store, c.log)
+	board := toolbar.NewStore(c.db, engine, now)
+	replies := autoreply.New(autoreply.Options{
+		Engine: engine, Unanswered: store, Outbox: c.outbox, Chats: c.dir,
+		BridgeSends: c.cfg.Bridge.SendURL != "", Logger: c.log, Now: now,
+		Observed: func(ctx context.Context, key string, m bridge.Message) error {
+			return board.Note(ctx, toolbar.Question{ChatID: m.ChatID, MemberID: m.SenderID, MemberName: m.SenderName,
+				MessageKey: key, Text: m.Text, AskedAt: m.SentAt})
+		},
+	})
+	for _, kind := range []string{"bridge/text", "bridge/mixed"} {
+		c.dispatcher.Handle(kind, replies.HandleBridge)
+	}
+	for _, kind := range []string{"aibot/text", "aibot/mixed", "aibot/voice"} {
+		c.dispatcher.Handle(kind, replies.HandleAIBot)
+	}
+	if err := engine.Reload(context.Background()); err != nil {
+		// The watcher retries every libraryPoll; until then nothing is
+		// answered automatically, and every message is still recorded.
+		c.log.Warn("script library not loaded yet", "err", err)
+	}
+	// A change saved in the console is live here within libraryPoll + the
+	// reload (DESIGN: within 2 seconds).
+	c.worker(func(ctx context.Context) error { return engine.Watch(ctx, libraryPoll) })
+	return replies
+}
+
+// groups follows customer groups from WeCom's events and reconciles their
+// member counts; without WeCom there is nothing to follow.
+func (c *capabilities) groups() error {
+	if c.client == nil {
+		return nil
+	}
+	syncer, err := group.NewSyncer(c.dir.Groups, c.client, group.SyncerOptions{Logger: c.log})
+	if err != nil {
+		return err
+	}
+	for _, kind := range group.ChatEventKinds() {
+		c.dispatcher.Handle(kind, syncer.HandleChatEvent)
+	}
+	c.worker(func(ctx context.Context) error { return syncer.Run(ctx, reconcileEvery) })
+	c.worker(func(ctx context.Context) error {
+		return every(ctx, groupSyncEvery, c.log, "group sync", syncAll(syncer))
+	})
+	return nil
+}
+
+func syncAll(s *group.Syncer) func(context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := s.SyncAll(ctx)
+		return err
+	}
+}
+
+// every runs job at once and then every interval until ctx is done,
+// logging failures: the next round retries.
+func every(ctx context.Context, interval time.Duration, log *slog.Logger, name string, job func(context.Context) error) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := job(ctx); err != nil && ctx.Err() == nil {
+			log.Warn(name+" failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// tickets wires escalation tickets: staff commands to the app, the SLA
+// sweeper and the aggregated notifications.
+func (c *capabilities) tickets() *ticket.Service {
+	svc := ticket.New(ticket.Options{
+		DB: c.db, Router: c.dir, Staff: c.dir, Fallback: fallback(c.cfg),
+		ConsoleURL: c.cfg.Console.PublicURL, Logger: c.log, Now: now,
+	})
+	c.dispatcher.Handle(ticket.KindStaffText, svc.HandleStaffText)
+	sweeper := ticket.NewSweeper(svc, ticket.SweeperOptions{})
+	c.worker(func(ctx context.Context) error { sweeper.Run(ctx, sweepEvery); return nil })
+	c.worker(func(ctx context.Context) error { svc.RunNotifier(ctx, noticeEvery); return nil })
+	return svc
+}
+
+// fallback is who hears of tickets no store chain takes.
+func fallback(cfg config.Config) ticket.Fallback {
+	f := ticket.Fallback{WebhookKey: cfg.Tickets.FallbackWebhookKey}
+	for _, id := range strings.Split(cfg.Tickets.FallbackUserIDs, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			f.People = append(f.People, ticket.Person{Name: id, WeComUserID: id})
+		}
+	}
+	return f
+}
+
+// welcome wires welcome messages: new contacts, members joining groups,
+// and Official Account followers.
+func (c *capabilities) welcome() *welcome.Service {
+	opts := welcome.Options{
+		Store: welcome.NewStore(c.db, now), Directory: c.dir, Wake: c.wake,
+		BridgeSends: c.cfg.Bridge.SendURL != "", Logger: c.log, Now: now,
+	}
+	if c.client != nil { // a nil *wecom.Client in the interface would not be nil
+		opts.Contacts = c.client
+	}
+	svc := welcome.New(opts)
+	for _, kind := range welcome.ContactKinds {
+		c.dispatcher.Handle(kind, svc.HandleContact)
+	}
+	c.dispatcher.Handle(welcome.ChatUpdateKind, svc.HandleChatUpdate)
+	c.worker(func(ctx context.Context) error { return svc.RunFlusher(ctx, welcomeFlush) })
+	return svc
+}
