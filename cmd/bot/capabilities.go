@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -10,8 +14,11 @@ import (
 
 	"github.com/qunbot/qunbot/internal/autoreply"
 	"github.com/qunbot/qunbot/internal/bridge"
+	"github.com/qunbot/qunbot/internal/complaint"
 	"github.com/qunbot/qunbot/internal/config"
 	"github.com/qunbot/qunbot/internal/directory"
+	"github.com/qunbot/qunbot/internal/fault"
+	"github.com/qunbot/qunbot/internal/governance"
 	"github.com/qunbot/qunbot/internal/group"
 	"github.com/qunbot/qunbot/internal/inbox"
 	"github.com/qunbot/qunbot/internal/outbox"
@@ -19,6 +26,7 @@ import (
 	"github.com/qunbot/qunbot/internal/ticket"
 	"github.com/qunbot/qunbot/internal/toolbar"
 	"github.com/qunbot/qunbot/internal/wecom"
+	"github.com/qunbot/qunbot/internal/wecom/callback"
 	"github.com/qunbot/qunbot/internal/welcome"
 )
 
@@ -123,10 +131,11 @@ func every(ctx context.Context, interval time.Duration, log *slog.Logger, name s
 }
 
 // tickets wires escalation tickets: staff commands to the app, the SLA
-// sweeper and the aggregated notifications.
-func (c *capabilities) tickets() *ticket.Service {
+// sweeper and the aggregated notifications; replies acknowledges a
+// complaint in its group where the bot can speak.
+func (c *capabilities) tickets(replies *autoreply.Service) *ticket.Service {
 	svc := ticket.New(ticket.Options{
-		DB: c.db, Router: c.dir, Staff: c.dir, Fallback: fallback(c.cfg),
+		DB: c.db, Router: c.dir, Staff: c.dir, Fallback: fallback(c.cfg), Replier: complaintReplier{replies},
 		ConsoleURL: c.cfg.Console.PublicURL, Logger: c.log, Now: now,
 	})
 	c.dispatcher.Handle(ticket.KindStaffText, svc.HandleStaffText)
@@ -134,6 +143,87 @@ func (c *capabilities) tickets() *ticket.Service {
 	c.worker(func(ctx context.Context) error { sweeper.Run(ctx, sweepEvery); return nil })
 	c.worker(func(ctx context.Context) error { svc.RunNotifier(ctx, noticeEvery); return nil })
 	return svc
+}
+
+// complaintReplier acknowledges a ticket's complaint in its group.
+type complaintReplier struct{ replies *autoreply.Service }
+
+func (r complaintReplier) ReplyComplaint(ctx context.Context, g ticket.GroupReply) (bool, error) {
+	return r.replies.ReplyComplaint(ctx, autoreply.Complaint{ChatID: g.ChatID, MessageKey: g.MessageKey,
+		Tier: g.Tier, AckMinutes: g.AckMinutes, Key: strconv.FormatInt(g.TicketID, 10)})
+}
+
+// complaints wires complaint detection, which opens and raises tickets,
+// and the group rules (群规).
+func (c *capabilities) complaints(tickets *ticket.Service) {
+	actor := ticket.Actor{Name: "complaint"}
+	det := complaint.NewDetector(complaint.Options{
+		Store: complaint.NewStore(c.db, now), Logger: c.log, Now: now,
+		OnComplaint: func(ctx context.Context, cp complaint.Complaint) error {
+			_, _, err := tickets.Open(ctx, newTicket(cp))
+			return err
+		},
+		OnRaised: func(ctx context.Context, cp complaint.Complaint) error {
+			_, err := tickets.RaiseTier(ctx, cp.MessageKey, ticket.Raise{Tier: string(cp.Tier), TierName: cp.Tier.Label(), AckMinutes: max(cp.SLAMinutes, 1)}, actor)
+			return err
+		},
+		OnReaction: func(ctx context.Context, cp complaint.Complaint) error {
+			return tickets.SetReactionOf(ctx, cp.MessageKey, actor, cp.Reaction.Leaning())
+		},
+	})
+	if err := det.Reload(context.Background()); err != nil {
+		c.log.Warn("complaint rules not loaded yet", "err", err)
+	}
+	c.worker(func(ctx context.Context) error { return det.Watch(ctx, libraryPoll) })
+	gov := governance.New(governance.Options{
+		Store: governance.NewStore(c.db, now), BridgeSends: c.cfg.Bridge.SendURL != "", Negative: det.IsNegative,
+		OwnerOf: func(ctx context.Context, chatID string) (string, error) {
+			g, err := c.dir.Groups.Get(ctx, chatID)
+			if errors.Is(err, fault.ErrNotFound) {
+				return "", nil
+			}
+			return g.OwnerUserID, err
+		},
+		Logger: c.log, Now: now,
+	})
+	c.worker(func(ctx context.Context) error { return gov.Watch(ctx, libraryPoll) })
+	for _, kind := range []string{"bridge/text", "bridge/mixed"} {
+		c.dispatcher.Handle(kind, det.HandleBridge)
+	}
+	for _, kind := range []string{"aibot/text", "aibot/mixed"} {
+		c.dispatcher.Handle(kind, aibotComplaints(det))
+	}
+	for _, kind := range []string{"bridge/text", "bridge/mixed", "bridge/link", "bridge/image"} {
+		c.dispatcher.Handle(kind, gov.HandleBridge)
+	}
+	c.dispatcher.Handle("change_external_chat/update", gov.HandleChatUpdate)
+}
+
+// aibotComplaints reads group messages that @-mention the AI bot for
+// complaints, as the bridge's are read.
+func aibotComplaints(det *complaint.Detector) inbox.Handler {
+	return func(ctx context.Context, e inbox.Event) error {
+		m, err := callback.ParseAIBotMessage([]byte(e.Payload))
+		if err != nil {
+			return inbox.Permanent(fmt.Errorf("decode aibot message: %w", err))
+		}
+		if m.ChatID == "" || strings.TrimSpace(m.Content()) == "" {
+			return nil // 1:1 chats with the bot are questions, not group complaints
+		}
+		_, err = det.Observe(ctx, complaint.Message{Key: e.DedupeKey, ChatID: m.ChatID, MemberID: m.From.UserID, Text: m.Content(), At: e.ReceivedAt})
+		return err
+	}
+}
+
+// newTicket is the ticket of a detected complaint, with the report
+// template's fields.
+func newTicket(cp complaint.Complaint) ticket.NewTicket {
+	around, _ := json.Marshal(cp.Context) // plain values: cannot fail
+	return ticket.NewTicket{
+		ComplaintKey: cp.MessageKey, ChatID: cp.ChatID, ChatName: cp.ChatName, MemberID: cp.MemberID, MemberName: cp.MemberName,
+		PostedAt: cp.PostedAt, Content: cp.Text, Context: string(around), Tier: string(cp.Tier), TierName: cp.Tier.Label(),
+		AckMinutes: max(cp.SLAMinutes, 1), Reaction: cp.Reaction.Leaning(),
+	}
 }
 
 // fallback is who hears of tickets no store chain takes.

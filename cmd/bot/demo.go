@@ -23,14 +23,14 @@ import (
 // would say in a group is printed), and a few scripts so that the
 // simulator's questions get answers. It points cfg at the fakes.
 func startDemo(ctx context.Context, cfg *config.Config, db *gorm.DB, out io.Writer, log *slog.Logger) (stop func(), err error) {
-	fake := wecomtest.New(
+	fake := wecomtest.New(append(demoWeCom(),
 		wecomtest.WithCorp(cfg.WeCom.CorpID, cfg.WeCom.Secret, cfg.WeCom.ContactSecret),
 		wecomtest.WithOnCall(func(c wecomtest.Call) {
 			if c.Path != "/cgi-bin/gettoken" {
 				fmt.Fprintf(out, "[demo] 將發(fā)送到企業(yè)微信 (would send to WeCom): %s %s\n", c.Path, c.Body)
 			}
 		}),
-	)
+	)...)
 	cfg.WeCom.APIBase = fake.URL
 	stop = fake.Close
 	if cfg.Bridge.SendURL == "" {
@@ -39,6 +39,10 @@ func startDemo(ctx context.Context, cfg *config.Config, db *gorm.DB, out io.Writ
 		stop = func() { receiver.Close(); fake.Close() }
 	}
 	if err := seedDemoScripts(ctx, script.NewStore(db, now)); err != nil {
+		stop()
+		return nil, err
+	}
+	if err := seedDemoDirectory(ctx, *cfg, db, log); err != nil {
 		stop()
 		return nil, err
 	}

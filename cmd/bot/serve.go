@@ -111,7 +111,7 @@ func wire(cfg config.Config, db *gorm.DB, log *slog.Logger, demo io.Writer) (*ap
 	if err := c.groups(); err != nil {
 		return nil, err
 	}
-	c.tickets()
+	c.complaints(c.tickets(replies))
 	welcomes := c.welcome()
 	m.WatchQueues(metrics.QueueSource{
 		InboxStates:   metrics.StateCounts(inboxStore.Counts),

@@ -23,9 +23,11 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/qunbot/qunbot/internal/audit"
+	"github.com/qunbot/qunbot/internal/complaint"
 	"github.com/qunbot/qunbot/internal/config"
 	"github.com/qunbot/qunbot/internal/console"
 	"github.com/qunbot/qunbot/internal/directory"
+	"github.com/qunbot/qunbot/internal/governance"
 	"github.com/qunbot/qunbot/internal/group"
 	"github.com/qunbot/qunbot/internal/org"
 	"github.com/qunbot/qunbot/internal/script"
@@ -124,6 +126,7 @@ func options(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logg
 	if err := engine.Reload(ctx); err != nil {
 		log.Warn("script library not loaded yet; try-it reloads on demand", "err", err)
 	}
+	complaints := complaint.NewStore(db, now)
 	dir := directory.Directory{Org: org.NewStore(db, now), Groups: group.NewStore(db, now)}
 	welcomeOpts := welcome.Options{Store: welcome.NewStore(db, now), Directory: dir, BridgeSends: cfg.Bridge.SendURL != "", Logger: log, Now: now}
 	toolbarOpts := toolbar.Options{
@@ -133,11 +136,13 @@ func options(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logg
 	}
 	opts := console.Options{
 		Scripts: scripts, Engine: engine, Org: dir.Org, Groups: dir.Groups,
-		Tickets:  ticket.New(ticket.Options{DB: db, Router: dir, Staff: dir, ConsoleURL: cfg.Console.PublicURL, Logger: log, Now: now}),
-		Audit:    audit.NewStore(db, now),
-		APIToken: cfg.Console.APIToken,
-		Health:   func(r *http.Request) error { return storage.Ping(r.Context(), db) },
-		Logger:   log,
+		Tickets:    ticket.New(ticket.Options{DB: db, Router: dir, Staff: dir, ConsoleURL: cfg.Console.PublicURL, Logger: log, Now: now}),
+		Complaints: complaints, ComplaintDetector: complaint.NewDetector(complaint.Options{Store: complaints, Logger: log, Now: now}),
+		Governance: governance.NewStore(db, now),
+		Audit:      audit.NewStore(db, now),
+		APIToken:   cfg.Console.APIToken,
+		Health:     func(r *http.Request) error { return storage.Ping(r.Context(), db) },
+		Logger:     log,
 	}
 	if client != nil { // a nil *wecom.Client in an interface would not be nil
 		if opts.GroupSync, err = group.NewSyncer(dir.Groups, client, group.SyncerOptions{Logger: log}); err != nil {

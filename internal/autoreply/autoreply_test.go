@@ -251,3 +251,38 @@ func TestWeChat_PassiveReplies(t *testing.T) {
 		}
 	})
 }
+
+func TestReplyComplaint(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db, true)
+		serious := script.Script{Title: "严重投诉回复", Keywords: []string{autoreply.ComplaintKeyword + "serious"}, MatchMode: "exact", Enabled: true,
+			Replies: []script.Reply{{Type: script.ReplyText, Text: "店长已收到,30 分钟内联系您"}}}
+		if err := f.scripts.Create(ctx, "test", &serious); err != nil {
+			t.Fatal(err)
+		}
+		engine := script.NewEngine(f.scripts, nil)
+		if err := engine.Reload(ctx); err != nil {
+			t.Fatal(err)
+		}
+		f = newFixture(t, db, true, func(o *autoreply.Options) { o.Engine = engine })
+		for _, c := range []autoreply.Complaint{
+			{ChatID: "wrc1", MessageKey: "bridge:m1", Tier: "light", AckMinutes: 5, Key: "1"},
+			{ChatID: "wrc1", MessageKey: "bridge:m2", Tier: "serious", AckMinutes: 30, Key: "2"},
+			{ChatID: "wrc1", MessageKey: "bridge:m2", Tier: "serious", AckMinutes: 30, Key: "2"}, // again: one send
+		} {
+			if spoke, err := f.svc.ReplyComplaint(ctx, c); !spoke || err != nil {
+				t.Fatalf("ReplyComplaint(%+v) = %v, %v", c, spoke, err)
+			}
+		}
+		sends := f.sends(t, autoreply.APIBridgeSend)
+		all := fmt.Sprint(sends)
+		if len(sends) != 2 || !strings.Contains(all, "5 分钟内") || !strings.Contains(all, "店长已收到") {
+			t.Fatalf("sends = %+v", sends)
+		}
+		silent := newFixture(t, storagetest.SQLite(t), false)
+		if spoke, err := silent.svc.ReplyComplaint(ctx, autoreply.Complaint{ChatID: "wrc1", MessageKey: "bridge:m1", Tier: "light", Key: "1"}); spoke || err != nil {
+			t.Fatalf("without a bridge: %v, %v", spoke, err)
+		}
+	})
+}

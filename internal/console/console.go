@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/qunbot/qunbot/internal/audit"
+	"github.com/qunbot/qunbot/internal/complaint"
 	"github.com/qunbot/qunbot/internal/fault"
+	"github.com/qunbot/qunbot/internal/governance"
 	"github.com/qunbot/qunbot/internal/group"
 	"github.com/qunbot/qunbot/internal/httpx"
 	"github.com/qunbot/qunbot/internal/org"
@@ -35,6 +37,11 @@ type Options struct {
 	GroupSync *group.Syncer
 	Tickets   *ticket.Service
 	Welcome   *welcome.Service
+	// Complaints and ComplaintDetector serve complaint rules (with try-it)
+	// and detected complaints; Governance the group rules and their record.
+	Complaints        *complaint.Store
+	ComplaintDetector *complaint.Detector
+	Governance        *governance.Store
 	// Toolbar is the chat toolbar page (聊天工具栏), served at /toolbar/.
 	Toolbar  http.Handler
 	Users    *user.Store  // nil: only console.api_token is admitted
@@ -85,6 +92,8 @@ var apiRoutes = []routeGroup{
 	{user.RoleOperator, orgRoutes},
 	{user.RoleOperator, groupRoutes},
 	{user.RoleOperator, welcomeRoutes},
+	{user.RoleOperator, complaintRoutes},
+	{user.RoleOperator, governanceRoutes},
 	{user.RoleAdmin, adminRoutes},
 }
 

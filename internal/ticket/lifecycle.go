@@ -258,6 +258,20 @@ func (s *Service) SetReaction(ctx context.Context, id int64, actor Actor, reacti
 	return t, nil
 }
 
+// SetReactionOf records the group's reaction on the ticket of a complaint,
+// as complaint detection measures it; an unchanged reaction writes nothing.
+func (s *Service) SetReactionOf(ctx context.Context, complaintKey string, actor Actor, reaction string) error {
+	t, err := s.byComplaint(ctx, complaintKey)
+	if err != nil {
+		return fmt.Errorf("set reaction: %w", err)
+	}
+	if t.Reaction == strings.TrimSpace(reaction) {
+		return nil
+	}
+	_, err = s.SetReaction(ctx, t.ID, actor, reaction)
+	return err
+}
+
 // Raise is a complaint's new tier, as the complaint rules decide it (a
 // complaint that spreads is raised).
 type Raise struct {

@@ -208,7 +208,7 @@ func (s *Service) replyInGroup(ctx context.Context, t Ticket) Ticket {
 		note = "未配置群内回复 (no group replier configured)"
 	} else {
 		spoke, err := s.opts.Replier.ReplyComplaint(ctx, GroupReply{TicketID: t.ID, ChatID: t.ChatID, MemberID: t.MemberID,
-			MemberName: t.MemberName, Tier: t.Tier, MessageKey: t.ComplaintKey})
+			MemberName: t.MemberName, Tier: t.Tier, MessageKey: t.ComplaintKey, AckMinutes: int(t.AckDueAt.Sub(t.PostedAt).Minutes())})
 		switch {
 		case err != nil:
 			result, note = "failed", "群内回复失败 (group reply failed): "+errText(err)

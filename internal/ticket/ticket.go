@@ -246,6 +246,7 @@ type GroupReply struct {
 	MemberName string
 	Tier       string
 	MessageKey string // the complaint's key, for the replier's own dedupe
+	AckMinutes int    // the tier's deadline to respond, to tell the member
 }
 
 // GroupReplier answers a complaint in its group per tier from the script

@@ -156,6 +156,32 @@ func TestTicket_RaiseRecomputesDeadlines(t *testing.T) {
 	})
 }
 
+func TestTicket_SetReactionOfComplaint(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		e := newEnv(t, db.DB)
+		tk := e.open(t, complaint("c1", "chat1", ticket.TierLight, 5))
+		actor := ticket.Actor{Name: "complaint"}
+		for range 2 { // the second, unchanged, writes nothing
+			if err := e.svc.SetReactionOf(context.Background(), "c1", actor, "agreeing"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		d := e.get(t, tk.ID)
+		reactions := 0
+		for _, ev := range d.Events {
+			if ev.Action == ticket.ActionReaction {
+				reactions++
+			}
+		}
+		if d.Ticket.Reaction != "agreeing" || reactions != 1 {
+			t.Fatalf("reaction %q recorded %d times", d.Ticket.Reaction, reactions)
+		}
+		if err := e.svc.SetReactionOf(context.Background(), "nope", actor, "x"); !errors.Is(err, fault.ErrNotFound) {
+			t.Fatalf("unknown complaint: %v", err)
+		}
+	})
+}
+
 func TestTicket_ListAndStats(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
 		e := newEnv(t, db.DB)

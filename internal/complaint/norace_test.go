@@ -1,0 +1,5 @@
+//go:build !race
+
+package complaint
+
+const raceEnabled = false

@@ -1,0 +1,388 @@
+package complaint
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/qunbot/qunbot/internal/fault"
+	"github.com/qunbot/qunbot/internal/storage"
+)
+
+// Store keeps the rules, the complaints and the group's reactions. It is
+// safe for concurrent use and for several replicas sharing one database.
+type Store struct {
+	db  *gorm.DB
+	now func() time.Time
+}
+
+// NewStore returns a Store over db. now is the clock (nil means time.Now).
+func NewStore(db *gorm.DB, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{db: db, now: now}
+}
+
+func (s *Store) clock() time.Time { return dbTime(s.now()) }
+
+func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// rulesRow is one saved version of the rules.
+type rulesRow struct {
+	Version   int64 `gorm:"primaryKey;autoIncrement:false"`
+	Rules     string
+	Actor     string
+	CreatedAt time.Time
+}
+
+func (rulesRow) TableName() string { return "complaint_rules" }
+
+// Version returns the version of the rules in force, 0 before any are
+// saved (the defaults are then in force). A running bot polls it.
+func (s *Store) Version(ctx context.Context) (int64, error) {
+	var v *int64
+	if err := s.db.WithContext(ctx).Model(&rulesRow{}).Select("MAX(version)").Scan(&v).Error; err != nil {
+		return 0, storage.Wrap("read complaint rules version", err)
+	}
+	if v == nil {
+		return 0, nil
+	}
+	return *v, nil
+}
+
+// Rules returns the rules in force. Before operators save any, it saves
+// the playbook defaults as version 1 and returns them, so that every
+// complaint names a stored version.
+func (s *Store) Rules(ctx context.Context) (Rules, error) {
+	var row rulesRow
+	err := s.db.WithContext(ctx).Order("version DESC").Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return s.seed(ctx)
+	}
+	if err != nil {
+		return Rules{}, storage.Wrap("read complaint rules", err)
+	}
+	return decodeRules(row)
+}
+
+// RulesVersion returns a saved version of the rules, to reproduce an old
+// decision.
+func (s *Store) RulesVersion(ctx context.Context, version int64) (Rules, error) {
+	var row rulesRow
+	err := s.db.WithContext(ctx).Where("version = ?", version).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Rules{}, fmt.Errorf("complaint rules version %d: %w", version, fault.ErrNotFound)
+	}
+	if err != nil {
+		return Rules{}, storage.Wrap("read complaint rules", err)
+	}
+	return decodeRules(row)
+}
+
+func decodeRules(row rulesRow) (Rules, error) {
+	var r Rules
+	if err := json.Unmarshal([]byte(row.Rules), &r); err != nil {
+		return Rules{}, fmt.Errorf("decode complaint rules version %d: %w", row.Version, err)
+	}
+	r.Version = row.Version
+	return r, nil
+}
+
+// seed stores the defaults as version 1 unless another replica did first.
+func (s *Store) seed(ctx context.Context) (Rules, error) {
+	r := DefaultRules()
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return Rules{}, fmt.Errorf("encode default complaint rules: %w", err)
+	}
+	row := rulesRow{Version: 1, Rules: string(raw), Actor: "system", CreatedAt: s.clock()}
+	if _, err := storage.InsertOnce(s.db.WithContext(ctx), &row); err != nil {
+		return Rules{}, storage.Wrap("seed complaint rules", err)
+	}
+	return s.RulesVersion(ctx, 1)
+}
+
+// SaveRules validates r and stores it as the next version. r.Version must
+// be the version the operator edited (optimistic locking): a stale version
+// is fault.ErrConflict. It returns the rules as saved.
+func (s *Store) SaveRules(ctx context.Context, r Rules, actor string) (Rules, error) {
+	if err := r.Validate(); err != nil {
+		return Rules{}, fmt.Errorf("save complaint rules: %w", err)
+	}
+	current, err := s.Version(ctx)
+	if err != nil {
+		return Rules{}, err
+	}
+	if current == 0 {
+		current = 1 // the defaults are version 1 once read
+		if _, err := s.Rules(ctx); err != nil {
+			return Rules{}, err
+		}
+	}
+	if r.Version != current {
+		return Rules{}, fmt.Errorf("save complaint rules: edited version %d, current is %d: %w", r.Version, current, fault.ErrConflict)
+	}
+	r.Version = current + 1
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return Rules{}, fmt.Errorf("encode complaint rules: %w", err)
+	}
+	row := rulesRow{Version: r.Version, Rules: string(raw), Actor: storage.Truncate(actor, 64), CreatedAt: s.clock()}
+	err = s.db.WithContext(ctx).Create(&row).Error
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return Rules{}, fmt.Errorf("save complaint rules: version %d saved meanwhile: %w", r.Version, fault.ErrConflict)
+	}
+	if err != nil {
+		return Rules{}, storage.Wrap("save complaint rules", err)
+	}
+	return r, nil
+}
+
+// RulesHistory lists the saved versions, newest first, without their
+// content.
+func (s *Store) RulesHistory(ctx context.Context, limit int) ([]RulesVersionInfo, error) {
+	var out []RulesVersionInfo
+	err := s.db.WithContext(ctx).Model(&rulesRow{}).Select("version, actor, created_at").
+		Order("version DESC").Limit(storage.PageSize(limit)).Scan(&out).Error
+	if err != nil {
+		return nil, storage.Wrap("list complaint rules history", err)
+	}
+	return out, nil
+}
+
+// RulesVersionInfo names one saved version of the rules.
+type RulesVersionInfo struct {
+	Version   int64     `json:"version"`
+	Actor     string    `json:"actor"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// complaintRow is a row of complaints.
+type complaintRow struct {
+	ID               int64
+	MessageKey       string
+	ChatID           string
+	ChatName         string
+	MemberID         string
+	MemberName       string
+	Text             string
+	Tier             string
+	BaseTier         string
+	Score            int
+	Categories       string
+	SLAMinutes       int `gorm:"column:sla_minutes"`
+	RulesVersion     int64
+	Decision         string
+	Context          string
+	EchoCount        int
+	DefendCount      int
+	SpreadCount      int
+	RaisedAt         *time.Time
+	NotifiedAt       *time.Time
+	RaisedNotifiedAt *time.Time
+	PostedAt         time.Time
+	CreatedAt        time.Time
+}
+
+func (complaintRow) TableName() string { return "complaints" }
+
+// Column sizes (MySQL counts characters).
+const (
+	maxKey   = 191
+	maxID    = 128
+	maxName  = 128
+	maxShort = 255
+)
+
+func newComplaintRow(c *Complaint, now time.Time) (complaintRow, error) {
+	dec, err := json.Marshal(c.Decision)
+	if err != nil {
+		return complaintRow{}, fmt.Errorf("encode decision: %w", err)
+	}
+	ctx, err := json.Marshal(c.Context)
+	if err != nil {
+		return complaintRow{}, fmt.Errorf("encode context: %w", err)
+	}
+	return complaintRow{
+		MessageKey: c.MessageKey, ChatID: c.ChatID, ChatName: storage.Truncate(c.ChatName, maxName),
+		MemberID: c.MemberID, MemberName: storage.Truncate(c.MemberName, maxName), Text: c.Text,
+		Tier: string(c.Tier), BaseTier: string(c.Decision.BaseTier), Score: c.Decision.Score,
+		Categories: storage.Truncate(strings.Join(c.Categories(), ","), maxShort), SLAMinutes: c.SLAMinutes,
+		RulesVersion: c.Decision.RulesVersion, Decision: string(dec), Context: string(ctx),
+		PostedAt: dbTime(c.PostedAt), CreatedAt: now,
+	}, nil
+}
+
+func (r complaintRow) complaint() (Complaint, error) {
+	c := Complaint{
+		ID: r.ID, MessageKey: r.MessageKey, ChatID: r.ChatID, ChatName: r.ChatName, MemberID: r.MemberID,
+		MemberName: r.MemberName, Text: r.Text, Tier: Tier(r.Tier), SLAMinutes: r.SLAMinutes, PostedAt: r.PostedAt,
+		Reaction: ReactionCounts{Echo: r.EchoCount, Defend: r.DefendCount, Spread: r.SpreadCount},
+		RaisedAt: r.RaisedAt, CreatedAt: r.CreatedAt,
+		notified: r.NotifiedAt != nil, raisedNotified: r.RaisedNotifiedAt != nil,
+	}
+	if err := json.Unmarshal([]byte(r.Decision), &c.Decision); err != nil {
+		return Complaint{}, fmt.Errorf("decode complaint %d decision: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(r.Context), &c.Context); err != nil {
+		return Complaint{}, fmt.Errorf("decode complaint %d context: %w", r.ID, err)
+	}
+	return c, nil
+}
+
+// insert records c once per message key. It sets c.ID and reports whether
+// the row is new; for a message recorded before, c is replaced by the
+// stored complaint.
+func (s *Store) insert(ctx context.Context, c *Complaint) (bool, error) {
+	row, err := newComplaintRow(c, s.clock())
+	if err != nil {
+		return false, err
+	}
+	added, err := storage.InsertOnce(s.db.WithContext(ctx), &row)
+	if err != nil {
+		return false, storage.Wrap("record complaint", err)
+	}
+	if added {
+		c.ID, c.CreatedAt = row.ID, row.CreatedAt
+		return true, nil
+	}
+	stored, err := s.byMessageKey(ctx, c.MessageKey)
+	if err != nil {
+		return false, err
+	}
+	*c = stored
+	return false, nil
+}
+
+func (s *Store) byMessageKey(ctx context.Context, key string) (Complaint, error) {
+	var row complaintRow
+	if err := s.db.WithContext(ctx).Where("message_key = ?", key).Take(&row).Error; err != nil {
+		return Complaint{}, storage.Wrap("read complaint by message "+key, err)
+	}
+	return row.complaint()
+}
+
+// Get returns complaint id with its reactions.
+func (s *Store) Get(ctx context.Context, id int64) (Complaint, error) {
+	var row complaintRow
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Complaint{}, fmt.Errorf("complaint %d: %w", id, fault.ErrNotFound)
+	}
+	if err != nil {
+		return Complaint{}, storage.Wrap(fmt.Sprintf("read complaint %d", id), err)
+	}
+	c, err := row.complaint()
+	if err != nil {
+		return Complaint{}, err
+	}
+	if c.Reactions, err = s.Reactions(ctx, id); err != nil {
+		return Complaint{}, err
+	}
+	return c, nil
+}
+
+// Filter selects complaints for List. Zero fields select everything.
+type Filter struct {
+	ChatID   string
+	MemberID string
+	Tier     Tier
+	From, To time.Time // posted_at in [From, To)
+	Limit    int       // default 50, at most 500
+	BeforeID int64     // paging: only complaints with a smaller id
+}
+
+// List returns complaints matching f, newest first, and how many match in
+// all (ignoring Limit and BeforeID).
+func (s *Store) List(ctx context.Context, f Filter) ([]Complaint, int64, error) {
+	if f.Tier != "" && !f.Tier.Valid() {
+		return nil, 0, fault.Invalid("tier", "未知级别 %q (tier must be none, light, medium or serious)", f.Tier)
+	}
+	q := s.db.WithContext(ctx).Model(&complaintRow{})
+	for col, v := range map[string]string{"chat_id": f.ChatID, "member_id": f.MemberID, "tier": string(f.Tier)} {
+		if v != "" {
+			q = q.Where(col+" = ?", v)
+		}
+	}
+	if !f.From.IsZero() {
+		q = q.Where("posted_at >= ?", dbTime(f.From))
+	}
+	if !f.To.IsZero() {
+		q = q.Where("posted_at < ?", dbTime(f.To))
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, storage.Wrap("count complaints", err)
+	}
+	if f.BeforeID > 0 {
+		q = q.Where("id < ?", f.BeforeID)
+	}
+	var rows []complaintRow
+	if err := q.Order("id DESC").Limit(storage.PageSize(f.Limit)).Find(&rows).Error; err != nil {
+		return nil, 0, storage.Wrap("list complaints", err)
+	}
+	out := make([]Complaint, 0, len(rows))
+	for _, r := range rows {
+		c, err := r.complaint()
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, c)
+	}
+	return out, total, nil
+}
+
+// markNotified records that subscribers were told of complaint id (new,
+// or raised when raised is true).
+func (s *Store) markNotified(ctx context.Context, id int64, raised bool) error {
+	col := "notified_at"
+	if raised {
+		col = "raised_notified_at"
+	}
+	err := s.db.WithContext(ctx).Model(&complaintRow{}).Where("id = ?", id).Update(col, s.clock()).Error
+	if err != nil {
+		return storage.Wrap(fmt.Sprintf("mark complaint %d notified", id), err)
+	}
+	return nil
+}
+
+// recentByMember counts member's complaints in chat posted in [from, to).
+func (s *Store) recentByMember(ctx context.Context, chatID, memberID string, from, to time.Time) ([]Complaint, error) {
+	var rows []complaintRow
+	err := s.db.WithContext(ctx).Where("chat_id = ? AND member_id = ? AND posted_at >= ? AND posted_at < ?",
+		chatID, memberID, dbTime(from), dbTime(to)).Order("posted_at").Limit(50).Find(&rows).Error
+	if err != nil {
+		return nil, storage.Wrap("read member's recent complaints", err)
+	}
+	return rowsToComplaints(rows)
+}
+
+// open returns the complaints in chat posted in [from, to] by members other
+// than memberID: those a message at to may react to.
+func (s *Store) open(ctx context.Context, chatID, memberID string, from, to time.Time) ([]Complaint, error) {
+	var rows []complaintRow
+	err := s.db.WithContext(ctx).Where("chat_id = ? AND member_id <> ? AND posted_at >= ? AND posted_at <= ?",
+		chatID, memberID, dbTime(from), dbTime(to)).Order("posted_at").Limit(20).Find(&rows).Error
+	if err != nil {
+		return nil, storage.Wrap("read open complaints", err)
+	}
+	return rowsToComplaints(rows)
+}
+
+func rowsToComplaints(rows []complaintRow) ([]Complaint, error) {
+	out := make([]Complaint, 0, len(rows))
+	for _, r := range rows {
+		c, err := r.complaint()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
