@@ -111,7 +111,9 @@ func wire(cfg config.Config, db *gorm.DB, log *slog.Logger, demo io.Writer) (*ap
 	if err := c.groups(); err != nil {
 		return nil, err
 	}
-	c.complaints(c.tickets(replies))
+	tickets := c.tickets(replies)
+	c.complaints(tickets)
+	c.schedule(tickets)
 	welcomes := c.welcome()
 	m.WatchQueues(metrics.QueueSource{
 		InboxStates:   metrics.StateCounts(inboxStore.Counts),

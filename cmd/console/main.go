@@ -30,6 +30,7 @@ import (
 	"github.com/qunbot/qunbot/internal/governance"
 	"github.com/qunbot/qunbot/internal/group"
 	"github.com/qunbot/qunbot/internal/org"
+	"github.com/qunbot/qunbot/internal/schedule"
 	"github.com/qunbot/qunbot/internal/script"
 	"github.com/qunbot/qunbot/internal/storage"
 	"github.com/qunbot/qunbot/internal/ticket"
@@ -139,6 +140,7 @@ func options(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logg
 		Tickets:    ticket.New(ticket.Options{DB: db, Router: dir, Staff: dir, ConsoleURL: cfg.Console.PublicURL, Logger: log, Now: now}),
 		Complaints: complaints, ComplaintDetector: complaint.NewDetector(complaint.Options{Store: complaints, Logger: log, Now: now}),
 		Governance: governance.NewStore(db, now),
+		Schedule:   schedule.NewStore(db, now),
 		Audit:      audit.NewStore(db, now),
 		APIToken:   cfg.Console.APIToken,
 		Health:     func(r *http.Request) error { return storage.Ping(r.Context(), db) },

@@ -21,6 +21,7 @@ import (
 	"github.com/qunbot/qunbot/internal/group"
 	"github.com/qunbot/qunbot/internal/httpx"
 	"github.com/qunbot/qunbot/internal/org"
+	"github.com/qunbot/qunbot/internal/schedule"
 	"github.com/qunbot/qunbot/internal/script"
 	"github.com/qunbot/qunbot/internal/ticket"
 	"github.com/qunbot/qunbot/internal/user"
@@ -42,6 +43,7 @@ type Options struct {
 	Complaints        *complaint.Store
 	ComplaintDetector *complaint.Detector
 	Governance        *governance.Store
+	Schedule          *schedule.Store
 	// Toolbar is the chat toolbar page (聊天工具栏), served at /toolbar/.
 	Toolbar  http.Handler
 	Users    *user.Store  // nil: only console.api_token is admitted
@@ -94,6 +96,7 @@ var apiRoutes = []routeGroup{
 	{user.RoleOperator, welcomeRoutes},
 	{user.RoleOperator, complaintRoutes},
 	{user.RoleOperator, governanceRoutes},
+	{user.RoleOperator, scheduleRoutes},
 	{user.RoleAdmin, adminRoutes},
 }
 

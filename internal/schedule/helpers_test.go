@@ -1,0 +1,134 @@
+package schedule_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/qunbot/qunbot/internal/outbox"
+	"github.com/qunbot/qunbot/internal/schedule"
+	"github.com/qunbot/qunbot/internal/storage"
+	"github.com/qunbot/qunbot/internal/storage/storagetest"
+	"github.com/qunbot/qunbot/internal/wecom"
+)
+
+// fakeClock is a clock the test moves by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// newClock starts on Monday 2026-11-23 10:00:00 in Shanghai.
+func newClock() *fakeClock {
+	return &fakeClock{t: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// shanghai is a wall-clock time in Asia/Shanghai.
+func shanghai(day, hour, minute int) time.Time {
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	return time.Date(2026, 11, day, hour, minute, 0, 0, loc)
+}
+
+// reopen opens a second, independent handle on the database of db, as a
+// second replica would.
+func reopen(t testing.TB, db storagetest.DB) *gorm.DB {
+	t.Helper()
+	h, err := storage.Open(context.Background(), storage.Options{Driver: db.Driver, DSN: db.DSN})
+	if err != nil {
+		t.Fatalf("reopen %s database: %v", db.Driver, err)
+	}
+	t.Cleanup(func() { storage.Close(h) })
+	return h
+}
+
+func intp(n int) *int { return &n }
+
+// reminderTask is a valid reminder task on expr.
+func reminderTask(name, expr string) schedule.Task {
+	return schedule.Task{Name: name, Kind: schedule.KindReminder, Cron: expr,
+		Reminder: &schedule.ReminderSpec{ToUsers: []string{"zhangsan"}, Text: "记得发周二干货"}}
+}
+
+func create(t testing.TB, s *schedule.Store, task schedule.Task) schedule.Task {
+	t.Helper()
+	if err := s.Create(context.Background(), "tester", &task); err != nil {
+		t.Fatalf("create task %q: %v", task.Name, err)
+	}
+	return task
+}
+
+// recorder is a job that records each run it is given.
+type recorder struct {
+	mu   sync.Mutex
+	runs []schedule.Run
+	by   map[string]int // runner+scheduled_at -> count
+}
+
+func (r *recorder) job(_ context.Context, _ schedule.Task, run schedule.Run) (schedule.Result, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.runs = append(r.runs, run)
+	return schedule.Result{Summary: "ok"}, nil
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.runs)
+}
+
+func (r *recorder) scheduled() []time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]time.Time, len(r.runs))
+	for i, run := range r.runs {
+		out[i] = run.ScheduledAt
+	}
+	return out
+}
+
+// runs returns every run of task id, oldest scheduled first.
+func runs(t testing.TB, s *schedule.Store, id int64) []schedule.Run {
+	t.Helper()
+	rs, _, err := s.Runs(context.Background(), id, schedule.RunFilter{Limit: 500})
+	if err != nil {
+		t.Fatalf("runs of task %d: %v", id, err)
+	}
+	for i, j := 0, len(rs)-1; i < j; i, j = i+1, j-1 {
+		rs[i], rs[j] = rs[j], rs[i]
+	}
+	return rs
+}
+
+// tick runs one scheduler round and waits for the runs it started.
+func tick(sc *schedule.Scheduler) {
+	sc.Tick(context.Background())
+	sc.Wait()
+}
+
+// The production types the scheduler is wired to satisfy its interfaces.
+var (
+	_ schedule.OutboxReader = (*outbox.Store)(nil)
+	_ schedule.SendResults  = (*wecom.Client)(nil)
+)
