@@ -13,14 +13,15 @@ import (
 // second (a change saved in the console is live within 2 seconds) and
 // claims each occurrence in the database, so replicas run it once.
 func (c *capabilities) schedule(tickets *ticket.Service) {
+	scripts := script.NewStore(c.db, now)
 	jobs := schedule.NewJobs(schedule.JobOptions{
 		Audience:    groupAudience{c.dir.Groups},
 		BridgeSends: c.cfg.Bridge.SendURL != "",
 		Reports: schedule.ReportSources{
 			Tickets:    ticketStats{tickets},
 			SLA:        ticketStats{tickets},
-			Unanswered: scriptUnanswered{script.NewStore(c.db, now)},
-			// AutoReply: needs a period hit count from internal/script.
+			Unanswered: scriptUnanswered{scripts},
+			AutoReply:  scriptUnanswered{scripts},
 			// LiveCodes: internal/livecode is not built yet.
 		},
 		Now: now,
@@ -86,4 +87,10 @@ func (u scriptUnanswered) UnansweredQuestions(ctx context.Context, _ schedule.Pe
 		f.Top = append(f.Top, schedule.UnansweredQuestion{Text: text, Asked: q.Asked})
 	}
 	return f, nil
+}
+
+// AutoReplyHitRate is the share of a period's questions a script answered.
+func (u scriptUnanswered) AutoReplyHitRate(ctx context.Context, p schedule.Period) (schedule.HitRate, error) {
+	answered, asked, err := u.s.HitRate(ctx, p.From, p.To)
+	return schedule.HitRate{Asked: asked, Answered: answered}, err
 }

@@ -123,6 +123,9 @@ func (s *Store) NoteUnanswered(ctx context.Context, text, chatID string, at time
 var errRaced = errors.New("raced another insert")
 
 func noteTx(tx *gorm.DB, hash, norm, example, chatID string, at time.Time) error {
+	if err := countUnansweredDay(tx, at); err != nil {
+		return err
+	}
 	var row questionRow
 	err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Where("text_hash = ?", hash).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
