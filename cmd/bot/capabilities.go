@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -177,6 +178,7 @@ func (c *capabilities) complaints(tickets *ticket.Service) {
 	c.worker(func(ctx context.Context) error { return det.Watch(ctx, libraryPoll) })
 	gov := governance.New(governance.Options{
 		Store: governance.NewStore(c.db, now), BridgeSends: c.cfg.Bridge.SendURL != "", Negative: det.IsNegative,
+		QRCodes: governance.QRImages{HTTP: &http.Client{Timeout: 10 * time.Second}},
 		OwnerOf: func(ctx context.Context, chatID string) (string, error) {
 			g, err := c.dir.Groups.Get(ctx, chatID)
 			if errors.Is(err, fault.ErrNotFound) {

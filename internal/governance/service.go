@@ -23,8 +23,8 @@ const (
 	APIMessageSend = "message/send" // removal requests and alerts to staff
 )
 
-// QRDecoder says whether an image holds a QR code. No decoder ships with
-// qunbot yet; without one, image messages are not checked.
+// QRDecoder says whether an image holds a QR code (QRImages fetches and
+// decodes it); without one, image messages are not checked.
 type QRDecoder interface {
 	HasQRCode(ctx context.Context, imageURL string) (bool, error)
 }
