@@ -91,6 +91,23 @@ func TestDemo_SimulateAgainstRunningBot(t *testing.T) {
 	if !strings.Contains(out.String(), `"duplicates":0`) {
 		t.Errorf("bridge answers missing from simulate output:\n%s", out.String())
 	}
+	// What the capabilities did with the scenario, as the demo prints it.
+	effects := map[string]string{
+		"/cgi-bin/externalcontact/send_welcome_msg": "the new contact welcomed",
+		"新工单 T1":                              "the complaint's ticket sent to the store's staff",
+		`"idempotency_key":"complaint-reply:`: "the complaint acknowledged in the group",
+		`"idempotency_key":"gov:`:             "the ad warned",
+		`"idempotency_key":"script-reply:`:    "a question answered through the bridge",
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for want, what := range effects {
+		for !strings.Contains(b.logs.String(), want) && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if !strings.Contains(b.logs.String(), want) {
+			t.Errorf("demo did not show %s (%q)", what, want)
+		}
+	}
 	if err := b.stop(); err != nil {
 		t.Fatalf("graceful stop: %v\n%s", err, b.logs)
 	}
