@@ -23,6 +23,7 @@ import (
 	"github.com/qunbot/qunbot/internal/group"
 	"github.com/qunbot/qunbot/internal/inbox"
 	"github.com/qunbot/qunbot/internal/outbox"
+	"github.com/qunbot/qunbot/internal/poll"
 	"github.com/qunbot/qunbot/internal/script"
 	"github.com/qunbot/qunbot/internal/ticket"
 	"github.com/qunbot/qunbot/internal/toolbar"
@@ -102,7 +103,7 @@ func (c *capabilities) groups() error {
 	}
 	c.worker(func(ctx context.Context) error { return syncer.Run(ctx, reconcileEvery) })
 	c.worker(func(ctx context.Context) error {
-		return every(ctx, groupSyncEvery, c.log, "group sync", syncAll(syncer))
+		return poll.Every(ctx, groupSyncEvery, true, c.log, "group sync", syncAll(syncer))
 	})
 	return nil
 }
@@ -111,23 +112,6 @@ func syncAll(s *group.Syncer) func(context.Context) error {
 	return func(ctx context.Context) error {
 		_, err := s.SyncAll(ctx)
 		return err
-	}
-}
-
-// every runs job at once and then every interval until ctx is done,
-// logging failures: the next round retries.
-func every(ctx context.Context, interval time.Duration, log *slog.Logger, name string, job func(context.Context) error) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if err := job(ctx); err != nil && ctx.Err() == nil {
-			log.Warn(name+" failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
 	}
 }
 

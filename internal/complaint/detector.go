@@ -14,6 +14,7 @@ import (
 
 	"github.com/qunbot/qunbot/internal/bridge"
 	"github.com/qunbot/qunbot/internal/inbox"
+	"github.com/qunbot/qunbot/internal/poll"
 )
 
 // Options are the Detector's dependencies.
@@ -118,18 +119,10 @@ func (d *Detector) Refresh(ctx context.Context) (bool, error) {
 // Watch calls Refresh every interval until ctx ends, logging failures and
 // keeping the last good rules. It returns ctx's error.
 func (d *Detector) Watch(ctx context.Context, interval time.Duration) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			if _, err := d.Refresh(ctx); err != nil && ctx.Err() == nil {
-				d.opts.Logger.Warn("complaint rules refresh failed", "err", err)
-			}
-		}
-	}
+	return poll.Every(ctx, interval, false, d.opts.Logger, "complaint rules refresh", func(ctx context.Context) error {
+		_, err := d.Refresh(ctx)
+		return err
+	})
 }
 
 // classifier returns the rules in force, loading them on first use.

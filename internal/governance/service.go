@@ -15,6 +15,7 @@ import (
 	"github.com/qunbot/qunbot/internal/bridge"
 	"github.com/qunbot/qunbot/internal/inbox"
 	"github.com/qunbot/qunbot/internal/outbox"
+	"github.com/qunbot/qunbot/internal/poll"
 )
 
 // The outbox APIs governance sends through.
@@ -110,18 +111,10 @@ func (s *Service) Refresh(ctx context.Context) (bool, error) {
 // Watch calls Refresh every interval until ctx ends; it returns ctx's
 // error.
 func (s *Service) Watch(ctx context.Context, interval time.Duration) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			if _, err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
-				s.opts.Logger.Warn("group rules refresh failed", "err", err)
-			}
-		}
-	}
+	return poll.Every(ctx, interval, false, s.opts.Logger, "group rules refresh", func(ctx context.Context) error {
+		_, err := s.Refresh(ctx)
+		return err
+	})
 }
 
 func (s *Service) checker(ctx context.Context) (*checker, error) {

@@ -13,6 +13,7 @@ import (
 	// without a zoneinfo database.
 	_ "time/tzdata"
 
+	"github.com/qunbot/qunbot/internal/poll"
 	"github.com/qunbot/qunbot/internal/script/match"
 	"github.com/qunbot/qunbot/internal/storage"
 )
@@ -110,18 +111,10 @@ func (e *Engine) Refresh(ctx context.Context) (bool, error) {
 // keeping the last good library. It returns ctx's error. The bot runs it
 // with one second, so a change saved in the console answers within two.
 func (e *Engine) Watch(ctx context.Context, interval time.Duration) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			if _, err := e.Refresh(ctx); err != nil && ctx.Err() == nil {
-				e.log.Warn("script library refresh failed", "err", err)
-			}
-		}
-	}
+	return poll.Every(ctx, interval, false, e.log, "script library refresh", func(ctx context.Context) error {
+		_, err := e.Refresh(ctx)
+		return err
+	})
 }
 
 // compile builds a library from rows. A script the matcher refuses (saved
