@@ -151,6 +151,7 @@ func options(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logg
 			return console.Options{}, err
 		}
 		welcomeOpts.Contacts, welcomeOpts.Templates = client, client
+		opts.WeComCheck = client.Check
 		toolbarOpts.WeCom, toolbarOpts.Groups = client, client
 	}
 	opts.Welcome = welcome.New(welcomeOpts)

@@ -15,11 +15,11 @@ const envPrefix = "QUNBOT_"
 // environment variable that overrides it, its default and whether it holds a
 // credential. The README and `bot config` print this table.
 type Key struct {
-	Name    string // dotted path in the YAML file, e.g. "wecom.api_base"
-	Env     string // overriding environment variable, e.g. "QUNBOT_WECOM_API_BASE"
-	Default string // value used when neither the file nor the environment sets it
-	Secret  bool   // a credential (for the DSN: its password), never printed
-	Doc     string // one line for operators
+	Name    string `json:"name"`    // dotted path in the YAML file, e.g. "wecom.api_base"
+	Env     string `json:"env"`     // overriding environment variable, e.g. "QUNBOT_WECOM_API_BASE"
+	Default string `json:"default"` // value used when neither the file nor the environment sets it
+	Secret  bool   `json:"secret"`  // a credential (for the DSN: its password), never printed
+	Doc     string `json:"doc"`     // one line for operators
 }
 
 // option is a Key plus what the loader and the validator need: where the

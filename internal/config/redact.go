@@ -122,3 +122,21 @@ func redactURL(_ Config, raw string) string {
 	u.Fragment, u.RawFragment = "", ""
 	return u.Redacted()
 }
+
+// Setting is one key with the value in force as it may be shown: every
+// credential redacted ("***", or "" when unset).
+type Setting struct {
+	Key
+	Value any `json:"value"`
+}
+
+// Settings lists every key with its value in force, credentials redacted,
+// for the console's settings page.
+func (c Config) Settings() []Setting {
+	opts := options()
+	out := make([]Setting, len(opts))
+	for i, o := range opts {
+		out[i] = Setting{Key: o.Key, Value: o.display(c)}
+	}
+	return out
+}

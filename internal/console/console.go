@@ -5,6 +5,7 @@
 package console
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/qunbot/qunbot/internal/audit"
 	"github.com/qunbot/qunbot/internal/complaint"
+	"github.com/qunbot/qunbot/internal/config"
 	"github.com/qunbot/qunbot/internal/fault"
 	"github.com/qunbot/qunbot/internal/governance"
 	"github.com/qunbot/qunbot/internal/group"
@@ -23,6 +25,7 @@ import (
 	"github.com/qunbot/qunbot/internal/org"
 	"github.com/qunbot/qunbot/internal/schedule"
 	"github.com/qunbot/qunbot/internal/script"
+	"github.com/qunbot/qunbot/internal/storage"
 	"github.com/qunbot/qunbot/internal/ticket"
 	"github.com/qunbot/qunbot/internal/user"
 	"github.com/qunbot/qunbot/internal/welcome"
@@ -44,6 +47,10 @@ type Options struct {
 	ComplaintDetector *complaint.Detector
 	Governance        *governance.Store
 	Schedule          *schedule.Store
+	// Settings is the configuration in force, credentials redacted;
+	// WeComCheck fetches fresh WeCom tokens (nil: WeCom not configured).
+	Settings   []config.Setting
+	WeComCheck func(ctx context.Context) error
 	// Toolbar is the chat toolbar page (聊天工具栏), served at /toolbar/.
 	Toolbar  http.Handler
 	Users    *user.Store  // nil: only console.api_token is admitted
@@ -98,6 +105,7 @@ var apiRoutes = []routeGroup{
 	{user.RoleOperator, governanceRoutes},
 	{user.RoleOperator, scheduleRoutes},
 	{user.RoleAdmin, adminRoutes},
+	{user.RoleAdmin, settingsRoutes},
 }
 
 var scriptRoutes = []apiRoute{
@@ -162,6 +170,9 @@ func (s *Server) routes() {
 	})
 }
 
+// checkTimeout bounds a connection test to WeCom.
+const checkTimeout = 15 * time.Second
+
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	httpx.Chain(s.mux, httpx.Recover(s.opts.Logger), httpx.LogRequests(s.opts.Logger)).ServeHTTP(w, r)
@@ -201,8 +212,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		httpx.WriteError(w, http.StatusForbidden, "forbidden", err.Error())
 	case errors.Is(err, fault.ErrRateLimited):
 		httpx.WriteError(w, http.StatusTooManyRequests, "rate_limited", err.Error())
+	case errors.Is(err, storage.ErrUnavailable):
+		httpx.WriteError(w, http.StatusServiceUnavailable, "unavailable", "数据库暂时无法访问,请稍后重试 (database not answering; retry)")
 	case errors.Is(err, fault.ErrUnavailable):
-		httpx.WriteError(w, http.StatusServiceUnavailable, "unavailable", "database or WeCom not answering; retry")
+		httpx.WriteError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
 	default:
 		s.opts.Logger.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		httpx.WriteError(w, http.StatusInternalServerError, "internal", "internal error")

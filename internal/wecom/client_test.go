@@ -284,6 +284,22 @@ func TestClient_badCredentials(t *testing.T) {
 	}
 }
 
+func TestClient_Check(t *testing.T) {
+	fake := newFake(t)
+	if err := newClient(t, fake).Check(context.Background()); err != nil {
+		t.Fatalf("right credentials: %v", err)
+	}
+	for _, edit := range []func(*wecom.Config){
+		func(c *wecom.Config) { c.Secret = "wrong" },
+		func(c *wecom.Config) { c.ContactSecret = "wrong" },
+	} {
+		err := newClient(t, fake, edit).Check(context.Background())
+		if apiErr := apiError(t, err); apiErr.Code != 40001 {
+			t.Errorf("wrong secret: %v", err)
+		}
+	}
+}
+
 func TestClient_networkErrors(t *testing.T) {
 	t.Run("server_down", func(t *testing.T) {
 		fake := wecomtest.New()

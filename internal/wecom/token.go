@@ -217,3 +217,21 @@ func recordToken(used *string) httpcontract.RequestMiddleware {
 		}
 	}
 }
+
+// Check fetches fresh access tokens for the app secret and, when it differs,
+// the customer-contact secret: the console's "test connection". Its error
+// says what WeCom refused (a wrong secret, an IP outside 企业可信IP, …).
+func (c *Client) Check(ctx context.Context) error {
+	for _, ts := range []*tokenSource{c.app, c.contact} {
+		ts.mu.Lock()
+		err := ts.fetch(ctx, true)
+		ts.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("wecom %s secret: %w", ts.name, err)
+		}
+		if c.contact == c.app {
+			break
+		}
+	}
+	return nil
+}
