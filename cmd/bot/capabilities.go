@@ -22,6 +22,7 @@ import (
 	"github.com/qunbot/qunbot/internal/governance"
 	"github.com/qunbot/qunbot/internal/group"
 	"github.com/qunbot/qunbot/internal/inbox"
+	"github.com/qunbot/qunbot/internal/livecode"
 	"github.com/qunbot/qunbot/internal/outbox"
 	"github.com/qunbot/qunbot/internal/poll"
 	"github.com/qunbot/qunbot/internal/script"
@@ -52,6 +53,7 @@ type capabilities struct {
 	outbox     *outbox.Store
 	wake       func() // the outbox has a send waiting
 	dir        directory.Directory
+	liveCodes  *livecode.Service
 	workers    []func(context.Context) error
 }
 
@@ -88,13 +90,35 @@ func (c *capabilities) scripts() *autoreply.Service {
 	return replies
 }
 
+// liveCode wires live QR codes: their landing page, pools that move on as
+// groups fill, contact codes that tag new contacts.
+func (c *capabilities) liveCode() error {
+	opts := livecode.Options{DB: c.db, Groups: c.dir.Groups, Outbox: c.outbox, Staff: c.dir,
+		AlertUsers: userIDs(c.cfg.LiveCode.AlertUserIDs), Logger: c.log, Now: now}
+	if c.client != nil { // a nil *wecom.Client in the interface would not be nil
+		opts.WeCom = c.client
+	}
+	svc, err := livecode.New(opts)
+	if err != nil {
+		return err
+	}
+	for _, kind := range livecode.ContactEventKinds() {
+		c.dispatcher.Handle(kind, svc.HandleContact)
+	}
+	// Views are flushed every few seconds; pools are reconciled often, as the
+	// group syncer's count corrections raise no change.
+	c.worker(func(ctx context.Context) error { return svc.Run(ctx, 5*time.Second, 15*time.Second) })
+	c.liveCodes = svc
+	return nil
+}
+
 // groups follows customer groups from WeCom's events and reconciles their
 // member counts; without WeCom there is nothing to follow.
 func (c *capabilities) groups() error {
 	if c.client == nil {
 		return nil
 	}
-	syncer, err := group.NewSyncer(c.dir.Groups, c.client, group.SyncerOptions{Logger: c.log})
+	syncer, err := group.NewSyncer(c.dir.Groups, c.client, group.SyncerOptions{Logger: c.log, OnChange: c.liveCodes.OnGroupChange})
 	if err != nil {
 		return err
 	}
@@ -215,12 +239,21 @@ func newTicket(cp complaint.Complaint) ticket.NewTicket {
 // fallback is who hears of tickets no store chain takes.
 func fallback(cfg config.Config) ticket.Fallback {
 	f := ticket.Fallback{WebhookKey: cfg.Tickets.FallbackWebhookKey}
-	for _, id := range strings.Split(cfg.Tickets.FallbackUserIDs, ",") {
-		if id = strings.TrimSpace(id); id != "" {
-			f.People = append(f.People, ticket.Person{Name: id, WeComUserID: id})
-		}
+	for _, id := range userIDs(cfg.Tickets.FallbackUserIDs) {
+		f.People = append(f.People, ticket.Person{Name: id, WeComUserID: id})
 	}
 	return f
+}
+
+// userIDs reads a comma-separated list of WeCom user ids.
+func userIDs(list string) []string {
+	var out []string
+	for _, id := range strings.Split(list, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // welcome wires welcome messages: new contacts, members joining groups,

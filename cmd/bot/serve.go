@@ -20,6 +20,7 @@ import (
 	"github.com/qunbot/qunbot/internal/directory"
 	"github.com/qunbot/qunbot/internal/group"
 	"github.com/qunbot/qunbot/internal/inbox"
+	"github.com/qunbot/qunbot/internal/livecode"
 	"github.com/qunbot/qunbot/internal/mail"
 	"github.com/qunbot/qunbot/internal/metrics"
 	"github.com/qunbot/qunbot/internal/org"
@@ -108,6 +109,9 @@ func wire(cfg config.Config, db *gorm.DB, log *slog.Logger, demo io.Writer) (*ap
 	c := &capabilities{cfg: cfg, db: db, log: log, client: client, dispatcher: dispatcher, outbox: outboxStore, wake: worker.Notify,
 		dir: directory.Directory{Org: org.NewStore(db, now), Groups: group.NewStore(db, now)}}
 	replies := c.scripts()
+	if err := c.liveCode(); err != nil {
+		return nil, err
+	}
 	if err := c.groups(); err != nil {
 		return nil, err
 	}
@@ -133,9 +137,10 @@ func wire(cfg config.Config, db *gorm.DB, log *slog.Logger, demo io.Writer) (*ap
 			}
 			return replies.WeChatReply(ctx, msg)
 		},
-		Metrics: m,
-		Logger:  log,
-		Now:     now,
+		QRLanding: livecode.Landing(c.liveCodes),
+		Metrics:   m,
+		Logger:    log,
+		Now:       now,
 	}
 	if opts.AppCrypto, opts.AIBotCrypto, err = cryptos(cfg); err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -29,7 +30,9 @@ import (
 	"github.com/qunbot/qunbot/internal/directory"
 	"github.com/qunbot/qunbot/internal/governance"
 	"github.com/qunbot/qunbot/internal/group"
+	"github.com/qunbot/qunbot/internal/livecode"
 	"github.com/qunbot/qunbot/internal/org"
+	"github.com/qunbot/qunbot/internal/outbox"
 	"github.com/qunbot/qunbot/internal/schedule"
 	"github.com/qunbot/qunbot/internal/script"
 	"github.com/qunbot/qunbot/internal/storage"
@@ -135,6 +138,8 @@ func options(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logg
 		CorpID: cfg.WeCom.CorpID, AgentID: cfg.WeCom.AgentID, PublicBase: cfg.Console.PublicURL,
 		SessionSecret: []byte(cfg.Console.SessionSecret), Logger: log, Now: now,
 	}
+	liveOpts := livecode.Options{DB: db, Groups: dir.Groups, Outbox: outbox.NewStore(db, now), Staff: dir,
+		AlertUsers: strings.Split(cfg.LiveCode.AlertUserIDs, ","), Logger: log, Now: now}
 	opts := console.Options{
 		Scripts: scripts, Engine: engine, Org: dir.Org, Groups: dir.Groups,
 		Tickets:    ticket.New(ticket.Options{DB: db, Router: dir, Staff: dir, ConsoleURL: cfg.Console.PublicURL, Logger: log, Now: now}),
@@ -152,9 +157,13 @@ func options(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logg
 		}
 		welcomeOpts.Contacts, welcomeOpts.Templates = client, client
 		opts.WeComCheck = client.Check
+		liveOpts.WeCom = client
 		toolbarOpts.WeCom, toolbarOpts.Groups = client, client
 	}
 	opts.Welcome = welcome.New(welcomeOpts)
+	if opts.LiveCodes, err = livecode.New(liveOpts); err != nil {
+		return console.Options{}, err
+	}
 	opts.Toolbar = toolbar.New(toolbarOpts)
 	return opts, nil
 }

@@ -39,13 +39,16 @@ type Options struct {
 	BridgeSecret []byte           // bridge.secret
 	WeChat       *wechat.Callback // wechat.app_id, wechat.token (and wechat.encoding_aes_key for safe mode)
 	Inbox        Inbox
-	Wake         func()                          // wakes the dispatcher after a new event
-	Health       func(ctx context.Context) error // nil error: ready to serve
-	AIBotReply   AIBotReplier
-	WeChatReply  WeChatReplier
-	Metrics      *metrics.Metrics
-	Logger       *slog.Logger
-	Now          func() time.Time
+	// QRLanding serves a live code's landing page, GET /qr/{code}; nil
+	// answers 501 saying live codes are not available.
+	QRLanding   http.Handler
+	Wake        func()                          // wakes the dispatcher after a new event
+	Health      func(ctx context.Context) error // nil error: ready to serve
+	AIBotReply  AIBotReplier
+	WeChatReply WeChatReplier
+	Metrics     *metrics.Metrics
+	Logger      *slog.Logger
+	Now         func() time.Time
 }
 
 // Server serves the bot's endpoints.
@@ -81,7 +84,11 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /bridge/messages", s.bridgeMessages)
 	s.mux.HandleFunc("GET /wechat/callback", s.wechatVerify)
 	s.mux.HandleFunc("POST /wechat/callback", s.wechatCallback)
-	s.mux.HandleFunc("GET /qr/{code}", notYet("活碼落地頁尚未開通 (live QR codes are not available yet)"))
+	if s.opts.QRLanding != nil {
+		s.mux.Handle("GET /qr/{code}", s.opts.QRLanding)
+	} else {
+		s.mux.HandleFunc("GET /qr/{code}", notYet("活码落地页尚未开通 (live QR codes are not available yet)"))
+	}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", s.opts.Metrics.Handler())
 }

@@ -38,8 +38,9 @@ type Config struct {
 		User, Password string
 		From           string
 	}
-	Tickets struct{ FallbackUserIDs, FallbackWebhookKey string }
-	Log     struct{ Level, Format string }
+	Tickets  struct{ FallbackUserIDs, FallbackWebhookKey string }
+	LiveCode struct{ AlertUserIDs string }
+	Log      struct{ Level, Format string }
 	// Demo runs the bot against an embedded fake WeCom with the Demo*
 	// credentials, so a newcomer without a WeCom account can try it.
 	Demo bool

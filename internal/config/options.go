@@ -99,6 +99,8 @@ func options() []option {
 			field: func(c *Config) any { return &c.Tickets.FallbackUserIDs }},
 		{Key: Key{Name: "tickets.fallback_webhook_key", Secret: true, Doc: "Key of the 消息推送 webhook of the operators' staff group, told of the same tickets."},
 			field: func(c *Config) any { return &c.Tickets.FallbackWebhookKey }},
+		{Key: Key{Name: "livecode.alert_userids", Doc: "WeCom user ids (comma-separated) of the operators told when a live code's pool runs low or out, or a group leaves it."},
+			field: func(c *Config) any { return &c.LiveCode.AlertUserIDs }},
 		{Key: Key{Name: "log.level", Default: "info", Doc: "Lowest log level written: debug, info, warn or error."},
 			field: func(c *Config) any { return &c.Log.Level }, check: oneOf("debug", "info", "warn", "error")},
 		{Key: Key{Name: "log.format", Default: "json", Doc: "Log format: json or text."},

@@ -22,6 +22,7 @@ import (
 	"github.com/qunbot/qunbot/internal/governance"
 	"github.com/qunbot/qunbot/internal/group"
 	"github.com/qunbot/qunbot/internal/httpx"
+	"github.com/qunbot/qunbot/internal/livecode"
 	"github.com/qunbot/qunbot/internal/org"
 	"github.com/qunbot/qunbot/internal/schedule"
 	"github.com/qunbot/qunbot/internal/script"
@@ -47,6 +48,7 @@ type Options struct {
 	ComplaintDetector *complaint.Detector
 	Governance        *governance.Store
 	Schedule          *schedule.Store
+	LiveCodes         *livecode.Service
 	// Settings is the configuration in force, credentials redacted;
 	// WeComCheck fetches fresh WeCom tokens (nil: WeCom not configured).
 	Settings   []config.Setting
@@ -104,6 +106,7 @@ var apiRoutes = []routeGroup{
 	{user.RoleOperator, complaintRoutes},
 	{user.RoleOperator, governanceRoutes},
 	{user.RoleOperator, scheduleRoutes},
+	{user.RoleOperator, livecodeRoutes},
 	{user.RoleAdmin, adminRoutes},
 	{user.RoleAdmin, settingsRoutes},
 }

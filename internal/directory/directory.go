@@ -139,3 +139,20 @@ func (d Directory) StaffName(ctx context.Context, userID string) (string, string
 	}
 	return s.Name, shop.Name, err
 }
+
+// StoreStaffUserIDs are the WeCom user ids of a store's active staff and
+// managers, who hear of its live codes running out of groups.
+func (d Directory) StoreStaffUserIDs(ctx context.Context, storeID int64) ([]string, error) {
+	active := true
+	staff, _, err := d.Org.ListStaff(ctx, org.StaffFilter{StoreID: storeID, Active: &active, Limit: 500})
+	if err != nil {
+		return nil, fmt.Errorf("staff of store %d: %w", storeID, err)
+	}
+	var ids []string
+	for _, s := range staff {
+		if s.WeComUserID != "" {
+			ids = append(ids, s.WeComUserID)
+		}
+	}
+	return ids, nil
+}

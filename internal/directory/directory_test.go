@@ -113,6 +113,9 @@ func TestDirectory(t *testing.T) {
 		if name, store, err := f.dir.StaffName(ctx, "stranger"); name != "" || store != "" || err != nil {
 			t.Errorf("StaffName(stranger) = %q %q %v", name, store, err)
 		}
+		if ids, err := f.dir.StoreStaffUserIDs(ctx, f.shop.ID); err != nil || len(ids) != 2 {
+			t.Errorf("StoreStaffUserIDs = %v, %v; want the staff and the manager", ids, err)
+		}
 		if _, err := f.dir.ByUserID(ctx, "stranger"); !errors.Is(err, fault.ErrNotFound) {
 			t.Errorf("ByUserID(stranger) = %v", err)
 		}

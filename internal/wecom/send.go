@@ -22,6 +22,7 @@ const (
 var sendable = map[string]func(c *Client, ctx context.Context, api string, payload []byte) ([]byte, error){
 	APISendWelcomeMsg: (*Client).sendContact,
 	APIAddMsgTemplate: (*Client).sendContact,
+	APIMarkTag:        (*Client).sendContact,
 	APIMessageSend:    (*Client).sendAppMessage,
 	APIWebhookSend:    (*Client).sendWebhook,
 }

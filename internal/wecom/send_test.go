@@ -12,7 +12,7 @@ import (
 )
 
 func TestSendableAPIs(t *testing.T) {
-	want := []string{"externalcontact/add_msg_template", "externalcontact/send_welcome_msg", "message/send", "webhook/send"}
+	want := []string{"externalcontact/add_msg_template", "externalcontact/mark_tag", "externalcontact/send_welcome_msg", "message/send", "webhook/send"}
 	if diff := cmp.Diff(want, wecom.SendableAPIs()); diff != "" {
 		t.Errorf("SendableAPIs (-want +got):\n%s", diff)
 	}
