@@ -94,7 +94,7 @@ func (c *capabilities) scripts() *autoreply.Service {
 // groups fill, contact codes that tag new contacts.
 func (c *capabilities) liveCode() error {
 	opts := livecode.Options{DB: c.db, Groups: c.dir.Groups, Outbox: c.outbox, Staff: c.dir,
-		AlertUsers: userIDs(c.cfg.LiveCode.AlertUserIDs), Logger: c.log, Now: now}
+		AlertUsers: config.List(c.cfg.LiveCode.AlertUserIDs), Logger: c.log, Now: now}
 	if c.client != nil { // a nil *wecom.Client in the interface would not be nil
 		opts.WeCom = c.client
 	}
@@ -239,21 +239,10 @@ func newTicket(cp complaint.Complaint) ticket.NewTicket {
 // fallback is who hears of tickets no store chain takes.
 func fallback(cfg config.Config) ticket.Fallback {
 	f := ticket.Fallback{WebhookKey: cfg.Tickets.FallbackWebhookKey}
-	for _, id := range userIDs(cfg.Tickets.FallbackUserIDs) {
+	for _, id := range config.List(cfg.Tickets.FallbackUserIDs) {
 		f.People = append(f.People, ticket.Person{Name: id, WeComUserID: id})
 	}
 	return f
-}
-
-// userIDs reads a comma-separated list of WeCom user ids.
-func userIDs(list string) []string {
-	var out []string
-	for _, id := range strings.Split(list, ",") {
-		if id = strings.TrimSpace(id); id != "" {
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // welcome wires welcome messages: new contacts, members joining groups,

@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -27,6 +26,7 @@ import (
 	"github.com/qunbot/qunbot/internal/complaint"
 	"github.com/qunbot/qunbot/internal/config"
 	"github.com/qunbot/qunbot/internal/console"
+	"github.com/qunbot/qunbot/internal/console/web"
 	"github.com/qunbot/qunbot/internal/directory"
 	"github.com/qunbot/qunbot/internal/governance"
 	"github.com/qunbot/qunbot/internal/group"
@@ -78,6 +78,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	opts.Users = users
+	if opts.Pages, err = web.New(web.Options{Users: users, Scripts: opts.Scripts, Engine: opts.Engine, Tickets: opts.Tickets, Audit: opts.Audit, Logger: log}); err != nil {
+		return err
+	}
 	handler := console.New(opts)
 	ln, err := net.Listen("tcp", cfg.Console.Addr)
 	if err != nil {
@@ -139,7 +142,7 @@ func options(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logg
 		SessionSecret: []byte(cfg.Console.SessionSecret), Logger: log, Now: now,
 	}
 	liveOpts := livecode.Options{DB: db, Groups: dir.Groups, Outbox: outbox.NewStore(db, now), Staff: dir,
-		AlertUsers: strings.Split(cfg.LiveCode.AlertUserIDs, ","), Logger: log, Now: now}
+		AlertUsers: config.List(cfg.LiveCode.AlertUserIDs), Logger: log, Now: now}
 	opts := console.Options{
 		Scripts: scripts, Engine: engine, Org: dir.Org, Groups: dir.Groups,
 		Tickets:    ticket.New(ticket.Options{DB: db, Router: dir, Staff: dir, ConsoleURL: cfg.Console.PublicURL, Logger: log, Now: now}),

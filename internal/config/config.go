@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 )
 
 // DefaultPath is the file Load reads when it is given no path and the file
@@ -138,3 +139,14 @@ func (c *Config) applyDefaults() {
 // WeComConfigured reports whether a WeCom app is configured (a corp id and
 // the app's secret): without one, nothing calls WeCom's API.
 func (c Config) WeComConfigured() bool { return c.WeCom.CorpID != "" && c.WeCom.Secret != "" }
+
+// List reads a comma-separated setting (user ids, say), dropping blanks.
+func List(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}

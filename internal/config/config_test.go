@@ -346,3 +346,12 @@ func TestExampleConfig(t *testing.T) {
 		t.Errorf("uncommented example: demo=%v driver=%q, want a production setup", c.Demo, c.Database.Driver)
 	}
 }
+
+func TestList(t *testing.T) {
+	if got := List(" zhangsan, ,lisi,"); len(got) != 2 || got[0] != "zhangsan" || got[1] != "lisi" {
+		t.Fatalf("List = %q", got)
+	}
+	if got := List(""); got != nil {
+		t.Fatalf("List(\"\") = %q, want nil", got)
+	}
+}

@@ -54,7 +54,10 @@ type Options struct {
 	Settings   []config.Setting
 	WeComCheck func(ctx context.Context) error
 	// Toolbar is the chat toolbar page (聊天工具栏), served at /toolbar/.
-	Toolbar  http.Handler
+	Toolbar http.Handler
+	// Pages are the web console's pages, served at every path that is not
+	// the API, the toolbar or /healthz.
+	Pages    http.Handler
 	Users    *user.Store  // nil: only console.api_token is admitted
 	Audit    *audit.Store // nil: changes are not audited
 	APIToken string       // console.api_token; empty turns token access off
@@ -164,13 +167,16 @@ func (s *Server) routes() {
 		s.mux.Handle("/toolbar/", s.opts.Toolbar)
 	}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/") {
-			httpx.WriteError(w, http.StatusNotFound, "not_found", "no such API endpoint")
-			return
-		}
-		httpx.WriteError(w, http.StatusNotImplemented, "not_implemented", "控制臺頁面尚未開通,請使用 /api/v1 (the console pages are not available yet; use /api/v1)")
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteError(w, http.StatusNotFound, "not_found", "no such API endpoint")
 	})
+	if s.opts.Pages != nil {
+		s.mux.Handle("/", s.opts.Pages)
+	} else {
+		s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			httpx.WriteError(w, http.StatusNotImplemented, "not_implemented", "控制台页面未启用,请使用 /api/v1 (the console pages are not enabled; use /api/v1)")
+		})
+	}
 }
 
 // checkTimeout bounds a connection test to WeCom.

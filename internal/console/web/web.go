@@ -1,0 +1,109 @@
+// Package web is the console's server-rendered pages: sign-in, the
+// dashboard, the script library with its "try it" box, and the store
+// staff's ticket inbox. Templates and static files are embedded and parsed
+// once at start; every form carries the session's CSRF token; content is
+// escaped by html/template. The JSON API lives in package console.
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/qunbot/qunbot/internal/audit"
+	"github.com/qunbot/qunbot/internal/httpx"
+	"github.com/qunbot/qunbot/internal/script"
+	"github.com/qunbot/qunbot/internal/ticket"
+	"github.com/qunbot/qunbot/internal/user"
+)
+
+// Options are the pages' dependencies. Users is required; a page whose
+// store is nil answers that the capability is not configured.
+type Options struct {
+	Users   *user.Store
+	Scripts *script.Store
+	Engine  *script.Engine // answers the "try it" box
+	Tickets *ticket.Service
+	Audit   *audit.Store // nil: changes are not audited
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// handler serves the pages.
+type handler struct {
+	opts   Options
+	views  *views
+	assets *assets
+	mux    *http.ServeMux
+}
+
+// New parses the templates and static files and returns the pages'
+// handler. A missing or broken template is an error here, not at the first
+// request.
+func New(opts Options) (http.Handler, error) {
+	if opts.Users == nil {
+		return nil, errors.New("console pages: Options.Users is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	a, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	v, err := parseViews(a, viewNames)
+	if err != nil {
+		return nil, err
+	}
+	h := &handler{opts: opts, views: v, assets: a, mux: http.NewServeMux()}
+	h.routes()
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(h.crossOrigin))
+	return httpx.Chain(h.mux, cop.Handler), nil
+}
+
+// page is one route of the pages: who may open it, and its handler.
+type page struct {
+	pattern string
+	min     user.Role // "": no sign-in needed
+	handle  func(h *handler, w http.ResponseWriter, r *http.Request) error
+}
+
+// pages is the routes table.
+var pages = []page{
+	{"GET /login", "", (*handler).loginForm},
+	{"POST /login", "", (*handler).login},
+	{"POST /logout", user.RoleStaff, (*handler).logout},
+	{"GET /password", user.RoleStaff, (*handler).passwordForm},
+	{"POST /password", user.RoleStaff, (*handler).changePassword},
+	{"GET /{$}", user.RoleStaff, (*handler).dashboard},
+	{"GET /scripts", user.RoleOperator, (*handler).scriptList},
+	{"GET /scripts/new", user.RoleOperator, (*handler).scriptNew},
+	{"POST /scripts/new", user.RoleOperator, (*handler).scriptCreate},
+	{"GET /scripts/try", user.RoleOperator, (*handler).tryForm},
+	{"POST /scripts/try", user.RoleOperator, (*handler).try},
+	{"GET /scripts/{id}", user.RoleOperator, (*handler).scriptEdit},
+	{"POST /scripts/{id}", user.RoleOperator, (*handler).scriptUpdate},
+	{"GET /tickets", user.RoleStaff, (*handler).ticketList},
+	{"GET /tickets/{id}", user.RoleStaff, (*handler).ticketDetail},
+	{"POST /tickets/{id}/comments", user.RoleStaff, (*handler).ticketComment},
+	{"POST /tickets/{id}/{step}", user.RoleStaff, (*handler).ticketStep},
+}
+
+func (h *handler) routes() {
+	for _, p := range pages {
+		handle := p.handle
+		fn := func(w http.ResponseWriter, r *http.Request) error { return handle(h, w, r) }
+		if p.min == "" {
+			h.mux.Handle(p.pattern, h.public(fn))
+			continue
+		}
+		h.mux.Handle(p.pattern, h.signedIn(p.min, fn))
+	}
+	h.mux.HandleFunc("GET /static/{file}", h.assets.serve)
+	h.mux.Handle("/", h.public(func(w http.ResponseWriter, r *http.Request) error { return errPageNotFound }))
+}
