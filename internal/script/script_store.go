@@ -153,9 +153,17 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Script, int64, error) {
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, storage.Wrap("count scripts", err)
 	}
-	var rows []scriptRow
-	if err := q.Order("id DESC").Limit(storage.PageSize(f.Limit)).Offset(max(f.Offset, 0)).Find(&rows).Error; err != nil {
+	// The page's ids first, through the (deleted_at, id) index, then only
+	// those rows: a deep page does not read every earlier script's JSON.
+	var ids []int64
+	if err := q.Order("id DESC").Limit(storage.PageSize(f.Limit)).Offset(max(f.Offset, 0)).Pluck("id", &ids).Error; err != nil {
 		return nil, 0, storage.Wrap("list scripts", err)
+	}
+	var rows []scriptRow
+	if len(ids) > 0 {
+		if err := s.db.WithContext(ctx).Where("id IN ?", ids).Order("id DESC").Find(&rows).Error; err != nil {
+			return nil, 0, storage.Wrap("list scripts", err)
+		}
 	}
 	out, err := decodeRows(rows)
 	return out, total, err
