@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/qunbot/qunbot/internal/group"
+	"github.com/qunbot/qunbot/internal/livecode"
 	"github.com/qunbot/qunbot/internal/schedule"
 	"github.com/qunbot/qunbot/internal/script"
 	"github.com/qunbot/qunbot/internal/ticket"
@@ -12,7 +13,7 @@ import (
 // schedule wires scheduled tasks: the scheduler polls the tasks every
 // second (a change saved in the console is live within 2 seconds) and
 // claims each occurrence in the database, so replicas run it once.
-func (c *capabilities) schedule(tickets *ticket.Service) {
+func (c *capabilities) schedule(tickets *ticket.Service, liveCodes *livecode.Service) {
 	scripts := script.NewStore(c.db, now)
 	jobs := schedule.NewJobs(schedule.JobOptions{
 		Audience:    groupAudience{c.dir.Groups},
@@ -22,7 +23,7 @@ func (c *capabilities) schedule(tickets *ticket.Service) {
 			SLA:        ticketStats{tickets},
 			Unanswered: scriptUnanswered{scripts},
 			AutoReply:  scriptUnanswered{scripts},
-			// LiveCodes: internal/livecode is not built yet.
+			LiveCodes:  liveCodeFill{liveCodes},
 		},
 		Now: now,
 	})
@@ -93,4 +94,27 @@ func (u scriptUnanswered) UnansweredQuestions(ctx context.Context, _ schedule.Pe
 func (u scriptUnanswered) AutoReplyHitRate(ctx context.Context, p schedule.Period) (schedule.HitRate, error) {
 	answered, asked, err := u.s.HitRate(ctx, p.From, p.To)
 	return schedule.HitRate{Asked: asked, Answered: answered}, err
+}
+
+// liveCodeFill gives reports how full each live code's pool is now.
+type liveCodeFill struct{ s *livecode.Service }
+
+func (l liveCodeFill) LiveCodeFill(ctx context.Context, _ schedule.Period) ([]schedule.LiveCodeFill, error) {
+	var out []schedule.LiveCodeFill
+	for {
+		codes, total, err := l.s.List(ctx, livecode.Filter{Limit: 500, Offset: len(out)})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range codes {
+			f := schedule.LiveCodeFill{Name: c.Name, Groups: len(c.Pool), Capacity: int64(c.Threshold) * int64(len(c.Pool))}
+			for _, g := range c.Pool {
+				f.Members += int64(g.MemberCount)
+			}
+			out = append(out, f)
+		}
+		if len(codes) == 0 || int64(len(out)) >= total {
+			return out, nil
+		}
+	}
 }

@@ -117,7 +117,7 @@ func wire(cfg config.Config, db *gorm.DB, log *slog.Logger, demo io.Writer) (*ap
 	}
 	tickets := c.tickets(replies)
 	c.complaints(tickets)
-	c.schedule(tickets)
+	c.schedule(tickets, c.liveCodes)
 	welcomes := c.welcome()
 	m.WatchQueues(metrics.QueueSource{
 		InboxStates:   metrics.StateCounts(inboxStore.Counts),
