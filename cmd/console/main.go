@@ -78,7 +78,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	opts.Users = users
-	if opts.Pages, err = web.New(web.Options{Users: users, Scripts: opts.Scripts, Engine: opts.Engine, Tickets: opts.Tickets, Audit: opts.Audit, Logger: log}); err != nil {
+	if opts.Pages, err = web.New(web.Options{
+		Users: users, Scripts: opts.Scripts, Engine: opts.Engine, Tickets: opts.Tickets, Audit: opts.Audit,
+		Schedule: opts.Schedule, LiveCodes: opts.LiveCodes, Groups: opts.Groups, Org: opts.Org,
+		Settings: opts.Settings, WeComCheck: opts.WeComCheck, Logger: log,
+	}); err != nil {
 		return err
 	}
 	handler := console.New(opts)

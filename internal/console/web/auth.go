@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"github.com/qunbot/qunbot/internal/audit"
 	"github.com/qunbot/qunbot/internal/fault"
 	"github.com/qunbot/qunbot/internal/httpx"
+	"github.com/qunbot/qunbot/internal/script"
 	"github.com/qunbot/qunbot/internal/user"
 )
 
@@ -26,6 +28,10 @@ const csrfField = "csrf_token"
 
 // maxForm bounds a form body.
 const maxForm = 1 << 20
+
+// maxUpload bounds a file upload (a multipart form): the script library's
+// largest import file and room for the other fields.
+const maxUpload = script.MaxImportBytes + 1<<20
 
 // roleRank orders roles: a page open to a role is open to every higher one.
 var roleRank = map[user.Role]int{user.RoleStaff: 1, user.RoleOperator: 2, user.RoleAdmin: 3}
@@ -112,10 +118,19 @@ func unsafeMethod(m string) bool {
 func csrfMatches(r *http.Request, want string) bool {
 	got := r.Header.Get("X-CSRF-Token")
 	if got == "" {
-		r.Body = http.MaxBytesReader(nil, r.Body, maxForm)
+		r.Body = http.MaxBytesReader(nil, r.Body, bodyLimit(r))
 		got = r.PostFormValue(csrfField)
 	}
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// bodyLimit is the largest body r may send: an upload may be bigger than a
+// form.
+func bodyLimit(r *http.Request) int64 {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		return maxUpload
+	}
+	return maxForm
 }
 
 // toLogin sends someone without a session to sign in, then back here.
@@ -177,8 +192,8 @@ func (h *handler) audit(r *http.Request, u user.User, status int) {
 	}
 }
 
-// formJSON is the posted form as JSON, without the CSRF token and
-// passwords.
+// formJSON is the posted form as JSON, without the CSRF token, passwords
+// and keys (a store's webhook key).
 func formJSON(r *http.Request) json.RawMessage {
 	if r.PostForm == nil {
 		return nil
@@ -187,7 +202,7 @@ func formJSON(r *http.Request) json.RawMessage {
 	for k, v := range r.PostForm {
 		switch {
 		case k == csrfField:
-		case strings.Contains(k, "password"):
+		case strings.Contains(k, "password"), strings.Contains(k, "secret"), k == "webhook_key":
 			m[k] = []string{"***"}
 		default:
 			m[k] = v

@@ -20,6 +20,8 @@ import (
 	"github.com/qunbot/qunbot/internal/audit"
 	"github.com/qunbot/qunbot/internal/console/web"
 	"github.com/qunbot/qunbot/internal/fault"
+	"github.com/qunbot/qunbot/internal/org"
+	"github.com/qunbot/qunbot/internal/schedule"
 	"github.com/qunbot/qunbot/internal/script"
 	"github.com/qunbot/qunbot/internal/storage/storagetest"
 	"github.com/qunbot/qunbot/internal/ticket"
@@ -51,15 +53,23 @@ type env struct {
 	scripts *script.Store
 	tickets *ticket.Service
 	audit   *audit.Store
+	sched   *schedule.Store
+	org     *org.Store
 }
 
-func newEnv(t testing.TB, db storagetest.DB) *env {
+// newEnv serves the pages over db; extra set more of the options.
+func newEnv(t testing.TB, db storagetest.DB, extra ...func(*web.Options)) *env {
 	t.Helper()
 	now := func() time.Time { return testNow }
 	e := &env{users: user.NewStore(db.DB, nil, bcrypt.MinCost), scripts: script.NewStore(db.DB, nil),
-		tickets: ticket.New(ticket.Options{DB: db.DB, Router: stores{}, Now: now}), audit: audit.NewStore(db.DB, nil)}
-	h, err := web.New(web.Options{Users: e.users, Scripts: e.scripts, Engine: script.NewEngine(e.scripts, nil),
-		Tickets: e.tickets, Audit: e.audit, Now: now})
+		tickets: ticket.New(ticket.Options{DB: db.DB, Router: stores{}, Now: now}), audit: audit.NewStore(db.DB, nil),
+		sched: schedule.NewStore(db.DB, now), org: org.NewStore(db.DB, now)}
+	opts := web.Options{Users: e.users, Scripts: e.scripts, Engine: script.NewEngine(e.scripts, nil),
+		Tickets: e.tickets, Audit: e.audit, Schedule: e.sched, Org: e.org, Now: now}
+	for _, f := range extra {
+		f(&opts)
+	}
+	h, err := web.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,3 +238,10 @@ func mustContain(t testing.TB, what string, got []string, want string) {
 func itoa(n int64) string { return fmt.Sprint(n) }
 
 func auditFilter() audit.Filter { return audit.Filter{} }
+
+// signInAs adds a user of role and signs them in.
+func (e *env) signInAs(t testing.TB, name string, role user.Role) *browser {
+	t.Helper()
+	e.addUser(t, name, role)
+	return e.signIn(t, name)
+}

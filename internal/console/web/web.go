@@ -1,18 +1,25 @@
 // Package web is the console's server-rendered pages: sign-in, the
-// dashboard, the script library with its "try it" box, and the store
-// staff's ticket inbox. Templates and static files are embedded and parsed
-// once at start; every form carries the session's CSRF token; content is
-// escaped by html/template. The JSON API lives in package console.
+// dashboard, the script library with its "try it" box and import, scheduled
+// tasks, live codes, stores, staff and customer groups, the settings (admins)
+// and the store staff's ticket inbox. Templates and static files are
+// embedded and parsed once at start; every form carries the session's CSRF
+// token; content is escaped by html/template. The JSON API lives in package console.
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/qunbot/qunbot/internal/audit"
+	"github.com/qunbot/qunbot/internal/config"
+	"github.com/qunbot/qunbot/internal/group"
 	"github.com/qunbot/qunbot/internal/httpx"
+	"github.com/qunbot/qunbot/internal/livecode"
+	"github.com/qunbot/qunbot/internal/org"
+	"github.com/qunbot/qunbot/internal/schedule"
 	"github.com/qunbot/qunbot/internal/script"
 	"github.com/qunbot/qunbot/internal/ticket"
 	"github.com/qunbot/qunbot/internal/user"
@@ -25,9 +32,23 @@ type Options struct {
 	Scripts *script.Store
 	Engine  *script.Engine // answers the "try it" box
 	Tickets *ticket.Service
-	Audit   *audit.Store // nil: changes are not audited
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// Schedule keeps scheduled tasks (定时任务) and their runs.
+	Schedule *schedule.Store
+	// LiveCodes runs live QR codes (群活码).
+	LiveCodes *livecode.Service
+	// Groups is the customer-group directory (客户群).
+	Groups *group.Store
+	// Org keeps stores (门店) and staff.
+	Org   *org.Store
+	Audit *audit.Store // nil: changes are not audited
+	// Settings are the configuration in force, credentials redacted
+	// (config.Config.Settings); the page redacts credentials again.
+	Settings []config.Setting
+	// WeComCheck tests the WeCom credentials ("测试连接"); nil when WeCom
+	// is not configured.
+	WeComCheck func(ctx context.Context) error
+	Logger     *slog.Logger
+	Now        func() time.Time
 }
 
 // handler serves the pages.
@@ -86,8 +107,40 @@ var pages = []page{
 	{"POST /scripts/new", user.RoleOperator, (*handler).scriptCreate},
 	{"GET /scripts/try", user.RoleOperator, (*handler).tryForm},
 	{"POST /scripts/try", user.RoleOperator, (*handler).try},
+	{"GET /scripts/import", user.RoleOperator, (*handler).importForm},
+	{"POST /scripts/import", user.RoleOperator, (*handler).importScripts},
 	{"GET /scripts/{id}", user.RoleOperator, (*handler).scriptEdit},
 	{"POST /scripts/{id}", user.RoleOperator, (*handler).scriptUpdate},
+	{"GET /tasks", user.RoleOperator, (*handler).taskList},
+	{"GET /tasks/new", user.RoleOperator, (*handler).taskNew},
+	{"POST /tasks/new", user.RoleOperator, (*handler).taskCreate},
+	{"GET /tasks/{id}", user.RoleOperator, (*handler).taskEdit},
+	{"POST /tasks/{id}", user.RoleOperator, (*handler).taskUpdate},
+	{"GET /tasks/{id}/runs", user.RoleOperator, (*handler).taskRuns},
+	{"POST /tasks/{id}/{action}", user.RoleOperator, (*handler).taskAction},
+	{"GET /runs/{id}", user.RoleOperator, (*handler).runDetail},
+	{"GET /live-codes", user.RoleOperator, (*handler).codeList},
+	{"GET /live-codes/new", user.RoleOperator, (*handler).codeNew},
+	{"POST /live-codes/new", user.RoleOperator, (*handler).codeCreate},
+	{"GET /live-codes/alerts", user.RoleOperator, (*handler).codeAlerts},
+	{"POST /live-codes/alerts/{id}/ack", user.RoleOperator, (*handler).codeAck},
+	{"GET /live-codes/{id}", user.RoleOperator, (*handler).codeEdit},
+	{"POST /live-codes/{id}", user.RoleOperator, (*handler).codeUpdate},
+	{"GET /stores", user.RoleOperator, (*handler).shopList},
+	{"GET /stores/new", user.RoleOperator, (*handler).shopNew},
+	{"POST /stores/new", user.RoleOperator, (*handler).shopCreate},
+	{"GET /stores/{id}", user.RoleOperator, (*handler).shopEdit},
+	{"POST /stores/{id}", user.RoleOperator, (*handler).shopUpdate},
+	{"GET /staff", user.RoleOperator, (*handler).staffList},
+	{"GET /staff/new", user.RoleOperator, (*handler).staffNew},
+	{"POST /staff/new", user.RoleOperator, (*handler).staffCreate},
+	{"GET /staff/{id}", user.RoleOperator, (*handler).staffEdit},
+	{"POST /staff/{id}", user.RoleOperator, (*handler).staffUpdate},
+	{"GET /groups", user.RoleOperator, (*handler).groupList},
+	{"GET /groups/{chat}", user.RoleOperator, (*handler).groupEdit},
+	{"POST /groups/{chat}", user.RoleOperator, (*handler).groupUpdate},
+	{"GET /settings", user.RoleAdmin, (*handler).settings},
+	{"POST /settings/wecom/test", user.RoleAdmin, (*handler).checkWeCom},
 	{"GET /tickets", user.RoleStaff, (*handler).ticketList},
 	{"GET /tickets/{id}", user.RoleStaff, (*handler).ticketDetail},
 	{"POST /tickets/{id}/comments", user.RoleStaff, (*handler).ticketComment},
