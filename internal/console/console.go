@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -155,13 +156,11 @@ func APIRoutes() []string {
 func (s *Server) routes() {
 	for _, g := range apiRoutes {
 		for _, route := range g.routes {
-			handle := route.handle
-			s.mux.Handle(route.pattern, s.authenticated(g.min, func(w http.ResponseWriter, r *http.Request) error { return handle(s, w, r) }))
+			s.mux.Handle(route.pattern, s.authenticated(g.min, s.bind(route)))
 		}
 	}
 	for _, route := range publicRoutes {
-		handle := route.handle
-		s.mux.Handle(route.pattern, s.public(func(w http.ResponseWriter, r *http.Request) error { return handle(s, w, r) }))
+		s.mux.Handle(route.pattern, s.public(s.bind(route)))
 	}
 	if s.opts.Toolbar != nil {
 		s.mux.Handle("/toolbar/", s.opts.Toolbar)
@@ -181,6 +180,18 @@ func (s *Server) routes() {
 
 // checkTimeout bounds a connection test to WeCom.
 const checkTimeout = 15 * time.Second
+
+// usersRoutes need the user store.
+var usersRoutes = slices.Concat(publicRoutes, sessionRoutes, adminRoutes)
+
+// bind makes route's handler a method value of s.
+func (s *Server) bind(route apiRoute) func(w http.ResponseWriter, r *http.Request) error {
+	h := func(w http.ResponseWriter, r *http.Request) error { return route.handle(s, w, r) }
+	if slices.ContainsFunc(usersRoutes, func(u apiRoute) bool { return u.pattern == route.pattern }) {
+		return s.needsUsers(h)
+	}
+	return h
+}
 
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

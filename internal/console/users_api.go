@@ -48,18 +48,19 @@ func (s *Server) public(h func(w http.ResponseWriter, r *http.Request) error) ht
 	})
 }
 
-func (s *Server) users() (*user.Store, error) {
-	if s.opts.Users == nil {
-		return nil, fmt.Errorf("用户功能未启用 (users are not configured): %w", fault.ErrUnavailable)
+// needsUsers answers 503 for the routes of users and sessions when the
+// console runs without a user store (only console.api_token admitted).
+func (s *Server) needsUsers(h func(w http.ResponseWriter, r *http.Request) error) func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if s.opts.Users == nil {
+			return fmt.Errorf("用户功能未启用 (users are not configured): %w", fault.ErrUnavailable)
+		}
+		return h(w, r)
 	}
-	return s.opts.Users, nil
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.users()
-	if err != nil {
-		return err
-	}
+	users := s.opts.Users
 	var in struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
@@ -118,10 +119,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.users()
-	if err != nil {
-		return err
-	}
+	users := s.opts.Users
 	var in struct {
 		OldPassword string `json:"old_password"`
 		NewPassword string `json:"new_password"`
@@ -151,10 +149,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.users()
-	if err != nil {
-		return err
-	}
+	users := s.opts.Users
 	list, err := users.List(r.Context())
 	if err != nil {
 		return err
@@ -174,10 +169,7 @@ type userInput struct {
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.users()
-	if err != nil {
-		return err
-	}
+	users := s.opts.Users
 	var in userInput
 	if err := decode(w, r, &in); err != nil {
 		return err
@@ -192,10 +184,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.users()
-	if err != nil {
-		return err
-	}
+	users := s.opts.Users
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -220,10 +209,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.users()
-	if err != nil {
-		return err
-	}
+	users := s.opts.Users
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -242,10 +228,7 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.users()
-	if err != nil {
-		return err
-	}
+	users := s.opts.Users
 	list, err := users.Tokens(r.Context(), 0)
 	if err != nil {
 		return err
@@ -255,10 +238,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.users()
-	if err != nil {
-		return err
-	}
+	users := s.opts.Users
 	var in struct {
 		Name   string `json:"name"`
 		UserID int64  `json:"user_id"`
@@ -281,10 +261,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.users()
-	if err != nil {
-		return err
-	}
+	users := s.opts.Users
 	id, err := pathID(r)
 	if err != nil {
 		return err
