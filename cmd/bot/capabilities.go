@@ -253,7 +253,7 @@ func (c *capabilities) welcome() *welcome.Service {
 		BridgeSends: c.cfg.Bridge.SendURL != "", Logger: c.log, Now: now,
 	}
 	if c.client != nil { // a nil *wecom.Client in the interface would not be nil
-		opts.Contacts = c.client
+		opts.Contacts, opts.Media = c.client, c.client
 	}
 	svc := welcome.New(opts)
 	for _, kind := range welcome.ContactKinds {

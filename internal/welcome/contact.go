@@ -64,11 +64,26 @@ func (s *Service) HandleContact(ctx context.Context, e inbox.Event) error {
 	if !ok {
 		return s.decide(ctx, rec, OutcomeNoRule, detailNoRule)
 	}
-	msg := wecom.WelcomeMsg{WelcomeCode: c.WelcomeCode, Attachments: wecomAttachments(rule.Attachments)}
-	if text := strings.TrimSpace(Render(rule.Text, s.contactVars(ctx, c, rule.Text))); text != "" {
+	type resolved struct {
+		list    []wecom.Attachment
+		dropped []string
+	}
+	atts := make(chan resolved, 1)
+	go func() { // images are fetched and uploaded while names are looked up
+		list, dropped := s.contactAttachments(ctx, rule.Attachments)
+		atts <- resolved{list, dropped}
+	}()
+	vars := s.contactVars(ctx, c, rule.Text)
+	got := <-atts
+	msg := wecom.WelcomeMsg{WelcomeCode: c.WelcomeCode, Attachments: got.list}
+	if text := strings.TrimSpace(Render(rule.Text, vars)); text != "" {
 		msg.Text = &wecom.Text{Content: text}
 	}
-	return s.queueWelcome(ctx, e, rec, rule, msg)
+	if msg.Text == nil && len(msg.Attachments) == 0 {
+		rec.RuleID = &rule.ID
+		return s.decide(ctx, rec, OutcomeNoContent, detailNoContent+"; "+strings.Join(got.dropped, "; "))
+	}
+	return s.queueWelcome(ctx, e, rec, rule, msg, got.dropped...)
 }
 
 func (s *Service) contactRecord(e inbox.Event, ev callback.Event) Record {
@@ -109,7 +124,8 @@ func (s *Service) decide(ctx context.Context, rec Record, outcome Outcome, detai
 }
 
 // queueWelcome records the decision and queues the send together.
-func (s *Service) queueWelcome(ctx context.Context, e inbox.Event, rec Record, rule Rule, msg wecom.WelcomeMsg) error {
+// notes (attachments left out) are added to the record's detail.
+func (s *Service) queueWelcome(ctx context.Context, e inbox.Event, rec Record, rule Rule, msg wecom.WelcomeMsg, notes ...string) error {
 	payload, err := json.Marshal(msg)
 	if err != nil {
 		return inbox.Permanent(fmt.Errorf("encode welcome %s: %w", rec.EventKey, err))
@@ -118,7 +134,7 @@ func (s *Service) queueWelcome(ctx context.Context, e inbox.Event, rec Record, r
 	m := &outbox.Message{IdempotencyKey: rec.EventKey, API: wecom.APISendWelcomeMsg, Payload: string(payload),
 		Priority: PriorityWelcome, MaxAttempts: welcomeAttempts, SourceEventID: &id}
 	rec.RuleID, rec.Outcome, rec.OutboxKey = &rule.ID, OutcomeQueued, m.IdempotencyKey
-	rec.Detail = fmt.Sprintf("規則 %s", rule.Name)
+	rec.Detail = strings.Join(append([]string{fmt.Sprintf("規則 %s", rule.Name)}, notes...), "; ")
 	if err := s.store.queue(ctx, &rec, m, s.now()); err != nil {
 		return fmt.Errorf("queue welcome to %s: %w", rec.Target, err)
 	}

@@ -30,6 +30,7 @@ const (
 	OutcomeNoRule        Outcome = "no_rule"         // no rule matched and there is no default
 	OutcomeNoChannel     Outcome = "no_channel"      // the bot cannot speak in the group
 	OutcomeNoText        Outcome = "no_text"         // no group welcome text, nor a default
+	OutcomeNoContent     Outcome = "no_content"      // no text, and every attachment was dropped
 )
 
 // Details recorded with outcomes, Chinese first for operators.
@@ -38,6 +39,7 @@ const (
 	detailNoRule        = "沒有匹配的歡迎語規則,也沒有默認規則 (no rule matched and there is no default)"
 	detailNoChannel     = "本群無可發言通道 (no channel can speak in this group: bridge sending is not configured)"
 	detailNoText        = "本群沒有入群歡迎語,也沒有默認歡迎語 (no group welcome text for this group, nor a default)"
+	detailNoContent     = "歡迎語沒有文字,附件也都未能準備 (the welcome has no text and every attachment was dropped)"
 )
 
 // Record is one welcome decided, with the latency from the callback's

@@ -84,7 +84,16 @@ func TestRule_Validate(t *testing.T) {
 		{"state without match", func(r *Rule) { r.StateMatch = "" }, "state"},
 		{"empty", func(r *Rule) { r.Text = "" }, "text"},
 		{"image by media id", func(r *Rule) { r.Attachments = []Attachment{{Type: AttachImage, MediaID: "m1"}} }, "attachments[0].media_id"},
-		{"miniprogram needs upload", func(r *Rule) { r.Attachments = []Attachment{{Type: AttachMiniProgram, AppID: "wx1"}} }, "attachments[0].type"},
+		{"valid miniprogram", func(r *Rule) { r.Attachments = []Attachment{miniProgram()} }, ""},
+		{"miniprogram without title", func(r *Rule) { a := miniProgram(); a.Title = " "; r.Attachments = []Attachment{a} }, "attachments[0].title"},
+		{"miniprogram bad appid", func(r *Rule) { a := miniProgram(); a.AppID = "wx1"; r.Attachments = []Attachment{a} }, "attachments[0].appid"},
+		{"miniprogram without page", func(r *Rule) { a := miniProgram(); a.Page = ""; r.Attachments = []Attachment{a} }, "attachments[0].page"},
+		{"miniprogram without cover", func(r *Rule) { a := miniProgram(); a.PicURL = ""; r.Attachments = []Attachment{a} }, "attachments[0].pic_url"},
+		{"miniprogram title too long", func(r *Rule) {
+			a := miniProgram()
+			a.Title = strings.Repeat("長", 22)
+			r.Attachments = []Attachment{a}
+		}, "attachments[0].title"},
 		{"link without url", func(r *Rule) { r.Attachments = []Attachment{{Type: AttachLink, Title: "t"}} }, "attachments[0].url"},
 		{"too many", func(r *Rule) {
 			for range 10 {
@@ -141,5 +150,17 @@ func TestUses(t *testing.T) {
 		if got := uses(tt.text, tt.vs...); got != tt.want {
 			t.Errorf("uses(%q) = %v, want %v", tt.text, got, tt.want)
 		}
+	}
+}
+
+func miniProgram() Attachment {
+	return Attachment{Type: AttachMiniProgram, Title: "會員中心", AppID: "wx0123456789abcdef", Page: "pages/member/index.html", PicURL: "https://e.com/cover.png"}
+}
+
+func TestGroupTemplate_RefusesMiniProgram(t *testing.T) {
+	a := miniProgram()
+	tpl := GroupTemplate{Name: "入群", Text: "hi", Attachment: &a}
+	if err := tpl.Validate(); err == nil || !strings.Contains(err.Error(), "attachment.type") {
+		t.Fatalf("Validate = %v, want attachment.type refused", err)
 	}
 }

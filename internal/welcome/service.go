@@ -3,6 +3,7 @@ package welcome
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 )
 
@@ -51,8 +52,18 @@ type Options struct {
 	GroupWindow time.Duration // how long joins are gathered into one group welcome [1m]
 	// Templates is the WeCom client for group welcome templates.
 	Templates TemplateClient
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// Media uploads the images of contact welcomes (mini-program covers,
+	// images not on WeCom's host) as temporary media; without it those
+	// attachments are left out of the welcome, and the record says so.
+	Media MediaUploader
+	// ImageHTTP fetches those images from their pic_url [a client with
+	// MediaTimeout as its timeout].
+	ImageHTTP *http.Client
+	// MediaTimeout bounds fetching and uploading one welcome's images, which
+	// happens alongside the name lookups inside WeCom's 20 s window [5s].
+	MediaTimeout time.Duration
+	Logger       *slog.Logger
+	Now          func() time.Time
 }
 
 // Service greets contacts, group members and followers.
@@ -77,6 +88,12 @@ func New(opts Options) *Service {
 	}
 	if opts.GroupWindow <= 0 {
 		opts.GroupWindow = DefaultGroupWindow
+	}
+	if opts.MediaTimeout <= 0 {
+		opts.MediaTimeout = DefaultMediaTimeout
+	}
+	if opts.ImageHTTP == nil {
+		opts.ImageHTTP = &http.Client{Timeout: opts.MediaTimeout}
 	}
 	if opts.Wake == nil {
 		opts.Wake = func() {}

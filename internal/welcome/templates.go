@@ -69,7 +69,7 @@ func (t *GroupTemplate) Validate() error {
 		p.Add("text", "歡迎語需有文字或附件 (a welcome needs text or an attachment)")
 	}
 	if t.Attachment != nil {
-		t.Attachment.validate(&p, "attachment")
+		t.Attachment.validate(&p, "attachment", false)
 	}
 	return p.Err()
 }

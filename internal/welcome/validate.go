@@ -3,6 +3,7 @@ package welcome
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -20,8 +21,18 @@ const (
 	maxURLBytes   = 2048
 )
 
-// errMediaUpload explains why attachments that need a media_id are refused.
-const errMediaUpload = "需要上傳素材取得 media_id,素材上傳尚未開通,請改用圖片鏈接 pic_url 或鏈接卡片 (needs an uploaded media_id; media upload is not built yet: use an image pic_url or a link card)"
+// errMediaUpload explains why attachments that need a media_id are refused
+// where qunbot cannot upload at send time.
+const errMediaUpload = "需要上傳素材取得 media_id,群歡迎語素材保存在企業微信,無法在發送時上傳,請改用圖片或鏈接卡片 (needs a media_id: a group welcome template is kept by WeCom, so nothing can be uploaded at send time; use an image or a link card)"
+
+// errImageMediaID explains why a rule may not name a media_id itself.
+const errImageMediaID = "請填寫圖片鏈接 pic_url,發送時自動上傳 (give pic_url: qunbot uploads the image when sending; a media_id expires after 3 days)"
+
+// maxMiniTitleBytes is WeCom's limit on a mini-program card's title.
+const maxMiniTitleBytes = 64
+
+// miniAppID is the form of a mini-program's appid.
+var miniAppID = regexp.MustCompile(`^wx[0-9A-Za-z]{16}$`)
 
 // Validate checks r and reports every problem at once.
 func (r *Rule) Validate() error {
@@ -79,7 +90,7 @@ func (r *Rule) validateContent(p *fault.Problems) {
 		p.Add("attachments", "附件最多 %d 個 (at most %d attachments)", wecom.MaxAttachments, wecom.MaxAttachments)
 	}
 	for i, a := range r.Attachments {
-		a.validate(p, fmt.Sprintf("attachments[%d]", i))
+		a.validate(p, fmt.Sprintf("attachments[%d]", i), true)
 	}
 }
 
@@ -92,7 +103,7 @@ func validateWeChatContent(p *fault.Problems, r *Rule) {
 	case r.Attachments[0].Type != AttachLink:
 		p.Add("attachments[0].type", "公眾號歡迎語附件只支持鏈接卡片 link (only a link card can be attached on the Official Account)")
 	default:
-		r.Attachments[0].validate(p, "attachments[0]")
+		r.Attachments[0].validate(p, "attachments[0]", false)
 	}
 }
 
@@ -118,11 +129,13 @@ func allowedNames(allowed []variable) string {
 }
 
 // validate checks one attachment; field is its path, e.g. attachments[2].
-func (a Attachment) validate(p *fault.Problems, field string) {
+// uploads says whether its images are uploaded at send time, which a
+// mini-program card's cover needs.
+func (a Attachment) validate(p *fault.Problems, field string, uploads bool) {
 	switch a.Type {
 	case AttachImage:
 		if a.MediaID != "" {
-			p.Add(field+".media_id", "圖片"+errMediaUpload)
+			p.Add(field+".media_id", errImageMediaID)
 		}
 		checkURL(p, field+".pic_url", a.PicURL, true)
 	case AttachLink:
@@ -131,10 +144,41 @@ func (a Attachment) validate(p *fault.Problems, field string) {
 		checkURL(p, field+".url", a.URL, true)
 		checkURL(p, field+".pic_url", a.PicURL, false)
 	case AttachMiniProgram:
-		p.Add(field+".type", "小程序卡片的封面"+errMediaUpload)
+		if !uploads {
+			p.Add(field+".type", "小程序卡片的封面"+errMediaUpload)
+			return
+		}
+		a.validateMiniProgram(p, field)
 	default:
 		p.Add(field+".type", "附件類型須為 image、link 或 miniprogram (type must be image, link or miniprogram)")
 	}
+}
+
+// validateMiniProgram checks a mini-program card: its cover (pic_url) is
+// uploaded when the welcome is sent.
+func (a Attachment) validateMiniProgram(p *fault.Problems, field string) {
+	switch {
+	case strings.TrimSpace(a.Title) == "":
+		p.Add(field+".title", "小程序標題不能為空 (%s.title is required)", field)
+	case len(a.Title) > maxMiniTitleBytes:
+		p.Add(field+".title", "小程序標題不能超過 %d 字節 (%s.title is longer than %d bytes)", maxMiniTitleBytes, field, maxMiniTitleBytes)
+	}
+	switch {
+	case a.AppID == "":
+		p.Add(field+".appid", "小程序 appid 不能為空 (%s.appid is required)", field)
+	case !miniAppID.MatchString(a.AppID):
+		p.Add(field+".appid", "小程序 appid 須為 wx 開頭的 18 位 (%s.appid must look like wx followed by 16 letters or digits)", field)
+	}
+	switch {
+	case strings.TrimSpace(a.Page) == "":
+		p.Add(field+".page", "小程序頁面路徑不能為空 (%s.page is required)", field)
+	case len(a.Page) > maxURLBytes:
+		p.Add(field+".page", "小程序頁面路徑過長 (%s.page is longer than %d bytes)", field, maxURLBytes)
+	}
+	if a.MediaID != "" {
+		p.Add(field+".media_id", errImageMediaID)
+	}
+	checkURL(p, field+".pic_url", a.PicURL, true)
 }
 
 func checkRunes(p *fault.Problems, field, v string, maxRunes int, required bool, label string) {
@@ -157,18 +201,4 @@ func checkURL(p *fault.Problems, field, v string, required bool) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(v) > maxURLBytes {
 		p.Add(field, "須為 http(s) 鏈接 (%s must be an http(s) URL)", field)
 	}
-}
-
-// wecomAttachments says a rule's attachments in WeCom's terms.
-func wecomAttachments(list []Attachment) []wecom.Attachment {
-	out := make([]wecom.Attachment, 0, len(list))
-	for _, a := range list {
-		switch a.Type {
-		case AttachImage:
-			out = append(out, wecom.Attachment{Image: &wecom.Image{PicURL: a.PicURL}})
-		case AttachLink:
-			out = append(out, wecom.Attachment{Link: &wecom.Link{Title: a.Title, PicURL: a.PicURL, Desc: a.Description, URL: a.URL}})
-		}
-	}
-	return out
 }
