@@ -81,7 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if opts.Pages, err = web.New(web.Options{
 		Users: users, Scripts: opts.Scripts, Engine: opts.Engine, Tickets: opts.Tickets, Audit: opts.Audit,
 		Schedule: opts.Schedule, LiveCodes: opts.LiveCodes, Groups: opts.Groups, Org: opts.Org,
-		Settings: opts.Settings, WeComCheck: opts.WeComCheck, Logger: log,
+		Settings: opts.Settings, WeComCheck: opts.WeComCheck, Welcome: opts.Welcome,
+		Complaints: opts.Complaints, ComplaintDetector: opts.ComplaintDetector, Governance: opts.Governance, Logger: log,
 	}); err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ type dashboardView struct {
 	New                    int64       // waiting to be acknowledged
 	Overdue                int64
 	RecentDays             int
+	TierChart, HitChart    *barChart // nil: the capability is not configured
 }
 
 // recentDays is the window of the dashboard's per-tier figures: the
@@ -52,6 +53,14 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 	if err := h.ticketFigures(r, &v); err != nil {
 		return err
 	}
+	if v.HasTickets {
+		v.TierChart = tierChart(v.RecentByTier)
+	}
+	chart, err := h.hitRateChart(r)
+	if err != nil {
+		return err
+	}
+	v.HitChart = chart
 	h.render(w, r, http.StatusOK, "dashboard", v)
 	return nil
 }

@@ -27,7 +27,7 @@ var staticFS embed.FS
 
 // viewNames are the pages' templates; each is parsed with layout.html at
 // start, and a missing one fails New.
-var viewNames = []string{"error", "login", "password", "dashboard", "scripts", "script_form", "script_try", "script_import", "tasks", "task_form", "task_runs", "run", "live_codes", "live_code", "live_code_alerts", "stores", "store_form", "staff", "staff_form", "groups", "group", "settings", "tickets", "ticket"}
+var viewNames = []string{"error", "login", "password", "dashboard", "scripts", "script_form", "script_try", "script_import", "tasks", "task_form", "task_runs", "run", "live_codes", "live_code", "live_code_alerts", "stores", "store_form", "staff", "staff_form", "groups", "group", "settings", "tickets", "ticket", "welcome", "welcome_form", "complaints", "complaint_rules", "governance", "users", "user_form", "audit"}
 
 // views holds the parsed templates, by name.
 type views struct{ byName map[string]*template.Template }
@@ -110,12 +110,12 @@ type navItem struct {
 func nav(role user.Role, current string) []navItem {
 	items := []navItem{{"/", "概览", false}, {"/scripts", "话术库", false}, {"/scripts/try", "试一试", false},
 		{"/tasks", "定时任务", false}, {"/live-codes", "群活码", false},
-		{"/stores", "门店", false}, {"/staff", "员工", false}, {"/groups", "客户群", false}, {"/tickets", "工单", false}}
+		{"/stores", "门店", false}, {"/staff", "员工", false}, {"/groups", "客户群", false}, {"/welcome", "欢迎语", false}, {"/complaints", "投诉", false}, {"/governance", "群规", false}, {"/tickets", "工单", false}}
 	switch role {
 	case user.RoleStaff:
 		items = []navItem{{"/tickets", "工单", false}}
 	case user.RoleAdmin:
-		items = append(items, navItem{"/settings", "设置", false})
+		items = append(items, navItem{"/users", "用户", false}, navItem{"/audit", "日志", false}, navItem{"/settings", "设置", false})
 	}
 	for i := range items {
 		href := items[i].Href

@@ -1,7 +1,9 @@
 // Package web is the console's server-rendered pages: sign-in, the
 // dashboard, the script library with its "try it" box and import, scheduled
-// tasks, live codes, stores, staff and customer groups, the settings (admins)
-// and the store staff's ticket inbox. Templates and static files are
+// tasks, live codes, stores, staff and customer groups, welcome messages,
+// complaint tiers and lexicons, group-rule records, users with their API
+// tokens and the audit log (admins), the settings (admins) and the store
+// staff's ticket inbox. Templates and static files are
 // embedded and parsed once at start; every form carries the session's CSRF
 // token; content is escaped by html/template. The JSON API lives in package console.
 package web
@@ -14,7 +16,9 @@ import (
 	"time"
 
 	"github.com/qunbot/qunbot/internal/audit"
+	"github.com/qunbot/qunbot/internal/complaint"
 	"github.com/qunbot/qunbot/internal/config"
+	"github.com/qunbot/qunbot/internal/governance"
 	"github.com/qunbot/qunbot/internal/group"
 	"github.com/qunbot/qunbot/internal/httpx"
 	"github.com/qunbot/qunbot/internal/livecode"
@@ -23,6 +27,7 @@ import (
 	"github.com/qunbot/qunbot/internal/script"
 	"github.com/qunbot/qunbot/internal/ticket"
 	"github.com/qunbot/qunbot/internal/user"
+	"github.com/qunbot/qunbot/internal/welcome"
 )
 
 // Options are the pages' dependencies. Users is required; a page whose
@@ -41,6 +46,14 @@ type Options struct {
 	// Org keeps stores (门店) and staff.
 	Org   *org.Store
 	Audit *audit.Store // nil: changes are not audited
+	// Welcome greets new contacts and followers (欢迎语).
+	Welcome *welcome.Service
+	// Complaints keeps the complaint tiers, lexicons and detected complaints.
+	Complaints *complaint.Store
+	// ComplaintDetector is reloaded after the rules are saved; may be nil.
+	ComplaintDetector *complaint.Detector
+	// Governance keeps the group rules' ladder records and alerts (群规治理).
+	Governance *governance.Store
 	// Settings are the configuration in force, credentials redacted
 	// (config.Config.Settings); the page redacts credentials again.
 	Settings []config.Setting
@@ -139,6 +152,25 @@ var pages = []page{
 	{"GET /groups", user.RoleOperator, (*handler).groupList},
 	{"GET /groups/{chat}", user.RoleOperator, (*handler).groupEdit},
 	{"POST /groups/{chat}", user.RoleOperator, (*handler).groupUpdate},
+	{"GET /welcome", user.RoleOperator, (*handler).welcomeList},
+	{"POST /welcome/preview", user.RoleOperator, (*handler).welcomePreview},
+	{"GET /welcome/new", user.RoleOperator, (*handler).welcomeNew},
+	{"POST /welcome/new", user.RoleOperator, (*handler).welcomeCreate},
+	{"GET /welcome/{id}", user.RoleOperator, (*handler).welcomeEdit},
+	{"POST /welcome/{id}", user.RoleOperator, (*handler).welcomeUpdate},
+	{"GET /complaints", user.RoleOperator, (*handler).complaintList},
+	{"GET /complaints/rules", user.RoleOperator, (*handler).complaintRules},
+	{"POST /complaints/rules", user.RoleOperator, (*handler).complaintRulesPost},
+	{"GET /governance", user.RoleOperator, (*handler).governanceList},
+	{"GET /users", user.RoleAdmin, (*handler).userList},
+	{"GET /users/new", user.RoleAdmin, (*handler).userNew},
+	{"POST /users/new", user.RoleAdmin, (*handler).userCreate},
+	{"GET /users/{id}", user.RoleAdmin, (*handler).userEdit},
+	{"POST /users/{id}", user.RoleAdmin, (*handler).userUpdate},
+	{"POST /users/{id}/password", user.RoleAdmin, (*handler).userPassword},
+	{"POST /tokens/new", user.RoleAdmin, (*handler).tokenCreate},
+	{"POST /tokens/{id}/revoke", user.RoleAdmin, (*handler).tokenRevoke},
+	{"GET /audit", user.RoleAdmin, (*handler).auditList},
 	{"GET /settings", user.RoleAdmin, (*handler).settings},
 	{"POST /settings/wecom/test", user.RoleAdmin, (*handler).checkWeCom},
 	{"GET /tickets", user.RoleStaff, (*handler).ticketList},
