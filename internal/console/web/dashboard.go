@@ -24,7 +24,17 @@ type dashboardView struct {
 	New                    int64       // waiting to be acknowledged
 	Overdue                int64
 	RecentDays             int
+	SLA                    []tierSLA // SLA figures of the same tickets
 	TierChart, HitChart    *barChart // nil: the capability is not configured
+	AckChart, ResolveChart *barChart // SLA compliance per tier
+	FillChart              *barChart // live codes' current groups
+}
+
+// tierSLA is how many tickets of one tier met or missed their SLA.
+type tierSLA struct {
+	Tier, Label               string
+	AckMet, AckMissed         int64
+	ResolveMet, ResolveMissed int64
 }
 
 // recentDays is the window of the dashboard's per-tier figures: the
@@ -55,12 +65,16 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	if v.HasTickets {
 		v.TierChart = tierChart(v.RecentByTier)
+		v.AckChart, v.ResolveChart = slaCharts(v.SLA)
 	}
 	chart, err := h.hitRateChart(r)
 	if err != nil {
 		return err
 	}
 	v.HitChart = chart
+	if v.FillChart, err = h.fillChart(r); err != nil {
+		return err
+	}
 	h.render(w, r, http.StatusOK, "dashboard", v)
 	return nil
 }
@@ -96,6 +110,8 @@ func (h *handler) ticketFigures(r *http.Request, v *dashboardView) error {
 			label = s.Tier
 		}
 		v.RecentByTier = append(v.RecentByTier, tierCount{Tier: s.Tier, Label: label, Opened: s.Opened, Open: s.Open})
+		v.SLA = append(v.SLA, tierSLA{Tier: s.Tier, Label: label, AckMet: s.AckMet, AckMissed: s.AckMissed,
+			ResolveMet: s.ResolveMet, ResolveMissed: s.ResolveMiss})
 	}
 	_, fresh, err := h.opts.Tickets.List(r.Context(), ticket.Filter{State: ticket.StateNew, Limit: 1})
 	if err != nil {

@@ -41,12 +41,23 @@ type bar struct {
 type point struct {
 	Label, Value, Class string
 	N                   float64
+	Known               bool // a value even when N is zero (0%)
 }
 
 // newBarChart lays points out, scaled so that the largest fills the area.
 func newBarChart(title string, points []point) *barChart {
+	return newScaledChart(title, points, 0)
+}
+
+// newPercentChart lays out points that are percentages: 100 fills the area.
+func newPercentChart(title string, points []point) *barChart {
+	return newScaledChart(title, points, 100)
+}
+
+// newScaledChart lays points out so that top (or the largest point, when
+// larger) fills the area.
+func newScaledChart(title string, points []point, top float64) *barChart {
 	c := &barChart{Title: title, Width: len(points)*(chartBar+chartGap) + chartGap, Height: chartTop + chartHeight + chartBottom, Empty: true}
-	var top float64
 	for _, p := range points {
 		top = max(top, p.N)
 	}
@@ -55,8 +66,10 @@ func newBarChart(title string, points []point) *barChart {
 		if top > 0 {
 			h = int(p.N / top * chartHeight)
 		}
-		if p.N > 0 {
+		if p.N > 0 || p.Known {
 			c.Empty = false
+		}
+		if p.N > 0 {
 			h = max(h, 1)
 		}
 		x := chartGap + i*(chartBar+chartGap)

@@ -15,7 +15,7 @@ func TestDashboard_Charts(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
 		e := newEnv(t, db)
 		b := e.signInAs(t, "op", user.RoleOperator)
-		if body := b.get("/").body; strings.Count(body, "暂无数据") != 2 {
+		if body := b.get("/").body; strings.Count(body, "暂无数据") != 4 {
 			t.Fatalf("empty charts: %.3000s", body)
 		}
 		e.openTicket(t, "c1", "chat1", "投诉一")

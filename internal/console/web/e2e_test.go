@@ -75,19 +75,44 @@ func visibleText(t *testing.T, ctx context.Context, sel string) string {
 	return s
 }
 
-// shot saves a screenshot when QUNBOT_E2E_SHOTS names a directory.
-func shot(t *testing.T, ctx context.Context, name string) {
+// shotsDir is where the end-to-end test saves its screenshots, always:
+// QUNBOT_E2E_SHOTS when set, else qunbot-e2e-screens under the system's
+// temporary directory. The folder is logged so CI can keep it.
+func shotsDir(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("QUNBOT_E2E_SHOTS")
 	if dir == "" {
-		return
+		dir = filepath.Join(os.TempDir(), "qunbot-e2e-screens")
 	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("screenshots folder: %v", err)
+	}
+	t.Logf("screenshots saved to %s", dir)
+	return dir
+}
+
+// shot saves a full-page screenshot of the current page as dir/name.png.
+func shot(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err == nil {
 		err = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
 	}
 	if err != nil {
-		t.Logf("screenshot %s: %v", name, err)
+		t.Errorf("screenshot %s: %v", name, err)
+	}
+}
+
+// mainPages are the pages the end-to-end test photographs as an
+// operator: name, path, and an element the page must show.
+func mainPages(ticketID int64) [][3]string {
+	return [][3]string{
+		{"dashboard", "/", `.charts svg`},
+		{"scripts", "/scripts", `table`},
+		{"tickets", "/tickets", `.ticket-item`},
+		{"ticket_detail", "/tickets/" + itoa(ticketID), `.ticket`},
+		{"live_codes", "/live-codes", `h1`},
+		{"tasks", "/tasks", `h1`},
 	}
 }
 
@@ -102,12 +127,15 @@ func signInAs(t *testing.T, ctx context.Context, base, name, from string) {
 func TestEndToEnd(t *testing.T) {
 	path := chromium(t)
 	t.Logf("driving %s", path)
-	e := newEnv(t, storagetest.SQLite(t))
+	db := storagetest.SQLite(t)
+	opt, _, _ := withGroups(t, db)
+	e := newEnv(t, db, opt)
 	e.addUser(t, "op", user.RoleOperator)
 	e.addUser(t, "staff1", user.RoleStaff, 1)
 	tk := e.openTicket(t, "c1", "chat1", "保养等了三个小时没人管 <script>alert(1)</script>")
 	ctx := newBrowser(t)
 	base := e.srv.URL
+	dir := shotsDir(t)
 
 	// An operator signs in, writes a script and tries a message on it.
 	signInAs(t, ctx, base, "op", "/scripts/new")
@@ -116,7 +144,7 @@ func TestEndToEnd(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name=title]`), "营业时间"),
 		chromedp.SendKeys(chromedp.CSS(`textarea[name=keywords]`), "几点开门"),
 		chromedp.SendKeys(chromedp.CSS(`textarea[name=reply]`), "每天 9:00 开门 <script>alert(1)</script>"))
-	shot(t, ctx, "script_form")
+	shot(t, ctx, dir, "script_form")
 	submit(t, ctx, "save the script", `form.script-form button[type=submit]`)
 	if got := visibleText(t, ctx, `.flash-ok`); !strings.Contains(got, "话术已创建") {
 		t.Fatalf("after saving: %q", got)
@@ -124,18 +152,22 @@ func TestEndToEnd(t *testing.T) {
 	step(t, ctx, "open try", chromedp.Navigate(base+"/scripts/try"),
 		chromedp.SendKeys(chromedp.CSS(`textarea[name=text]`), "请问几点开门?"))
 	submit(t, ctx, "try", `form[action="/scripts/try"] button`)
-	shot(t, ctx, "try")
+	shot(t, ctx, dir, "try")
 	if got := visibleText(t, ctx, `#result h2`); !strings.Contains(got, "会回复:营业时间") {
 		t.Fatalf("try: %q", got)
 	}
 	if got := visibleText(t, ctx, `#result blockquote`); got != "每天 9:00 开门 <script>alert(1)</script>" {
 		t.Fatalf("reply shown as %q", got)
 	}
+	for _, p := range mainPages(tk.ID) {
+		step(t, ctx, "open "+p[1], chromedp.Navigate(base+p[1]), chromedp.WaitVisible(chromedp.CSS(p[2])))
+		shot(t, ctx, dir, p[0])
+	}
 	submit(t, ctx, "sign out", `form[action="/logout"] button`)
 
 	// Store staff, on a phone, acknowledge and resolve their ticket.
 	signInAs(t, ctx, base, "staff1", "/")
-	shot(t, ctx, "inbox")
+	shot(t, ctx, dir, "inbox")
 	if got := visibleText(t, ctx, `.ticket-item .content`); !strings.Contains(got, "<script>alert(1)</script>") {
 		t.Fatalf("inbox: %q", got)
 	}
@@ -146,7 +178,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	step(t, ctx, "write the action taken", chromedp.SendKeys(chromedp.CSS(`form.resolve textarea[name=note]`), "已电话回访,车主满意"))
 	submit(t, ctx, "resolve", `form.resolve button`)
-	shot(t, ctx, "ticket")
+	shot(t, ctx, dir, "ticket")
 	if got := visibleText(t, ctx, `.flash-ok`); got != "已完成" {
 		t.Fatalf("after resolve: %q", got)
 	}

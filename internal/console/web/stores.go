@@ -83,6 +83,8 @@ type shopForm struct {
 	HasErrors bool
 	IsNew     bool
 	Action    string
+	// Chain is the store's escalation chain (edit page only).
+	Chain []chainLevel
 }
 
 // PageTitle names the page.
@@ -133,6 +135,9 @@ func (h *handler) loadShop(r *http.Request) (*shopForm, error) {
 func (h *handler) shopEdit(w http.ResponseWriter, r *http.Request) error {
 	f, err := h.loadShop(r)
 	if err != nil {
+		return err
+	}
+	if f.Chain, err = h.shopChain(r, f.ID); err != nil {
 		return err
 	}
 	h.render(w, r, http.StatusOK, "store_form", f)
