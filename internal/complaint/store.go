@@ -17,8 +17,9 @@ import (
 // Store keeps the rules, the complaints and the group's reactions. It is
 // safe for concurrent use and for several replicas sharing one database.
 type Store struct {
-	db  *gorm.DB
-	now func() time.Time
+	db    *gorm.DB
+	now   func() time.Time
+	rules *storage.Versioned[Rules]
 }
 
 // NewStore returns a Store over db. now is the clock (nil means time.Now).
@@ -26,86 +27,32 @@ func NewStore(db *gorm.DB, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, now: now}
+	return &Store{db: db, now: now, rules: storage.NewVersioned(db, "complaint_rules", "complaint rules", DefaultRules, now)}
 }
 
 func (s *Store) clock() time.Time { return dbTime(s.now()) }
 
 func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
-// rulesRow is one saved version of the rules.
-type rulesRow struct {
-	Version   int64 `gorm:"primaryKey;autoIncrement:false"`
-	Rules     string
-	Actor     string
-	CreatedAt time.Time
-}
-
-func (rulesRow) TableName() string { return "complaint_rules" }
-
 // Version returns the version of the rules in force, 0 before any are
 // saved (the defaults are then in force). A running bot polls it.
-func (s *Store) Version(ctx context.Context) (int64, error) {
-	var v *int64
-	if err := s.db.WithContext(ctx).Model(&rulesRow{}).Select("MAX(version)").Scan(&v).Error; err != nil {
-		return 0, storage.Wrap("read complaint rules version", err)
-	}
-	if v == nil {
-		return 0, nil
-	}
-	return *v, nil
-}
+func (s *Store) Version(ctx context.Context) (int64, error) { return s.rules.Version(ctx) }
 
 // Rules returns the rules in force. Before operators save any, it saves
 // the playbook defaults as version 1 and returns them, so that every
 // complaint names a stored version.
 func (s *Store) Rules(ctx context.Context) (Rules, error) {
-	var row rulesRow
-	err := s.db.WithContext(ctx).Order("version DESC").Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return s.seed(ctx)
-	}
-	if err != nil {
-		return Rules{}, storage.Wrap("read complaint rules", err)
-	}
-	return decodeRules(row)
+	r, v, err := s.rules.Latest(ctx)
+	r.Version = v
+	return r, err
 }
 
 // RulesVersion returns a saved version of the rules, to reproduce an old
 // decision.
 func (s *Store) RulesVersion(ctx context.Context, version int64) (Rules, error) {
-	var row rulesRow
-	err := s.db.WithContext(ctx).Where("version = ?", version).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Rules{}, fmt.Errorf("complaint rules version %d: %w", version, fault.ErrNotFound)
-	}
-	if err != nil {
-		return Rules{}, storage.Wrap("read complaint rules", err)
-	}
-	return decodeRules(row)
-}
-
-func decodeRules(row rulesRow) (Rules, error) {
-	var r Rules
-	if err := json.Unmarshal([]byte(row.Rules), &r); err != nil {
-		return Rules{}, fmt.Errorf("decode complaint rules version %d: %w", row.Version, err)
-	}
-	r.Version = row.Version
-	return r, nil
-}
-
-// seed stores the defaults as version 1 unless another replica did first.
-func (s *Store) seed(ctx context.Context) (Rules, error) {
-	r := DefaultRules()
-	raw, err := json.Marshal(r)
-	if err != nil {
-		return Rules{}, fmt.Errorf("encode default complaint rules: %w", err)
-	}
-	row := rulesRow{Version: 1, Rules: string(raw), Actor: "system", CreatedAt: s.clock()}
-	if _, err := storage.InsertOnce(s.db.WithContext(ctx), &row); err != nil {
-		return Rules{}, storage.Wrap("seed complaint rules", err)
-	}
-	return s.RulesVersion(ctx, 1)
+	r, err := s.rules.At(ctx, version)
+	r.Version = version
+	return r, err
 }
 
 // SaveRules validates r and stores it as the next version. r.Version must
@@ -115,53 +62,22 @@ func (s *Store) SaveRules(ctx context.Context, r Rules, actor string) (Rules, er
 	if err := r.Validate(); err != nil {
 		return Rules{}, fmt.Errorf("save complaint rules: %w", err)
 	}
-	current, err := s.Version(ctx)
+	v, err := s.rules.Save(ctx, r, r.Version, actor)
 	if err != nil {
 		return Rules{}, err
 	}
-	if current == 0 {
-		current = 1 // the defaults are version 1 once read
-		if _, err := s.Rules(ctx); err != nil {
-			return Rules{}, err
-		}
-	}
-	if r.Version != current {
-		return Rules{}, fmt.Errorf("save complaint rules: edited version %d, current is %d: %w", r.Version, current, fault.ErrConflict)
-	}
-	r.Version = current + 1
-	raw, err := json.Marshal(r)
-	if err != nil {
-		return Rules{}, fmt.Errorf("encode complaint rules: %w", err)
-	}
-	row := rulesRow{Version: r.Version, Rules: string(raw), Actor: storage.Truncate(actor, 64), CreatedAt: s.clock()}
-	err = s.db.WithContext(ctx).Create(&row).Error
-	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return Rules{}, fmt.Errorf("save complaint rules: version %d saved meanwhile: %w", r.Version, fault.ErrConflict)
-	}
-	if err != nil {
-		return Rules{}, storage.Wrap("save complaint rules", err)
-	}
+	r.Version = v
 	return r, nil
 }
 
 // RulesHistory lists the saved versions, newest first, without their
 // content.
 func (s *Store) RulesHistory(ctx context.Context, limit int) ([]RulesVersionInfo, error) {
-	var out []RulesVersionInfo
-	err := s.db.WithContext(ctx).Model(&rulesRow{}).Select("version, actor, created_at").
-		Order("version DESC").Limit(storage.PageSize(limit)).Scan(&out).Error
-	if err != nil {
-		return nil, storage.Wrap("list complaint rules history", err)
-	}
-	return out, nil
+	return s.rules.History(ctx, limit)
 }
 
 // RulesVersionInfo names one saved version of the rules.
-type RulesVersionInfo struct {
-	Version   int64     `json:"version"`
-	Actor     string    `json:"actor"`
-	CreatedAt time.Time `json:"created_at"`
-}
+type RulesVersionInfo = storage.VersionInfo
 
 // complaintRow is a row of complaints.
 type complaintRow struct {

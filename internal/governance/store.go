@@ -3,8 +3,6 @@ package governance
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -19,8 +17,9 @@ import (
 // daily message counts and the alerts. It is safe for concurrent use and
 // for several replicas sharing one database.
 type Store struct {
-	db  *gorm.DB
-	now func() time.Time
+	db    *gorm.DB
+	now   func() time.Time
+	rules *storage.Versioned[Rules]
 }
 
 // NewStore returns a Store over db. now is the clock (nil means time.Now).
@@ -28,60 +27,23 @@ func NewStore(db *gorm.DB, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, now: now}
+	return &Store{db: db, now: now, rules: storage.NewVersioned(db, "governance_rules", "group rules", DefaultRules, now)}
 }
 
 func (s *Store) clock() time.Time { return dbTime(s.now()) }
 
 func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
-type rulesRow struct {
-	Version   int64 `gorm:"primaryKey;autoIncrement:false"`
-	Rules     string
-	Actor     string
-	CreatedAt time.Time
-}
-
-func (rulesRow) TableName() string { return "governance_rules" }
-
 // Version returns the version of the rules in force (0 before any are
 // saved).
-func (s *Store) Version(ctx context.Context) (int64, error) {
-	var v *int64
-	if err := s.db.WithContext(ctx).Model(&rulesRow{}).Select("MAX(version)").Scan(&v).Error; err != nil {
-		return 0, storage.Wrap("read group rules version", err)
-	}
-	if v == nil {
-		return 0, nil
-	}
-	return *v, nil
-}
+func (s *Store) Version(ctx context.Context) (int64, error) { return s.rules.Version(ctx) }
 
 // Rules returns the rules in force, saving the defaults as version 1 on
 // first use.
 func (s *Store) Rules(ctx context.Context) (Rules, error) {
-	var row rulesRow
-	err := s.db.WithContext(ctx).Order("version DESC").Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		raw, err := json.Marshal(DefaultRules())
-		if err != nil {
-			return Rules{}, fmt.Errorf("encode default group rules: %w", err)
-		}
-		row = rulesRow{Version: 1, Rules: string(raw), Actor: "system", CreatedAt: s.clock()}
-		if _, err := storage.InsertOnce(s.db.WithContext(ctx), &row); err != nil {
-			return Rules{}, storage.Wrap("seed group rules", err)
-		}
-		return s.Rules(ctx)
-	}
-	if err != nil {
-		return Rules{}, storage.Wrap("read group rules", err)
-	}
-	var r Rules
-	if err := json.Unmarshal([]byte(row.Rules), &r); err != nil {
-		return Rules{}, fmt.Errorf("decode group rules version %d: %w", row.Version, err)
-	}
-	r.Version = row.Version
-	return r, nil
+	r, v, err := s.rules.Latest(ctx)
+	r.Version = v
+	return r, err
 }
 
 // SaveRules validates r and saves it as the next version; r.Version must
@@ -90,26 +52,11 @@ func (s *Store) SaveRules(ctx context.Context, r Rules, actor string) (Rules, er
 	if err := r.Validate(); err != nil {
 		return Rules{}, fmt.Errorf("save group rules: %w", err)
 	}
-	current, err := s.Rules(ctx)
+	v, err := s.rules.Save(ctx, r, r.Version, actor)
 	if err != nil {
 		return Rules{}, err
 	}
-	if r.Version != current.Version {
-		return Rules{}, fmt.Errorf("save group rules: edited version %d, current is %d: %w", r.Version, current.Version, fault.ErrConflict)
-	}
-	r.Version++
-	raw, err := json.Marshal(r)
-	if err != nil {
-		return Rules{}, fmt.Errorf("encode group rules: %w", err)
-	}
-	row := rulesRow{Version: r.Version, Rules: string(raw), Actor: storage.Truncate(actor, 64), CreatedAt: s.clock()}
-	added, err := storage.InsertOnce(s.db.WithContext(ctx), &row)
-	if err != nil {
-		return Rules{}, storage.Wrap("save group rules", err)
-	}
-	if !added {
-		return Rules{}, fmt.Errorf("save group rules: version %d saved meanwhile: %w", r.Version, fault.ErrConflict)
-	}
+	r.Version = v
 	return r, nil
 }
 
