@@ -23,6 +23,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/qunbot/qunbot/internal/audit"
+	"github.com/qunbot/qunbot/internal/bridge"
 	"github.com/qunbot/qunbot/internal/complaint"
 	"github.com/qunbot/qunbot/internal/config"
 	"github.com/qunbot/qunbot/internal/console"
@@ -30,6 +31,7 @@ import (
 	"github.com/qunbot/qunbot/internal/directory"
 	"github.com/qunbot/qunbot/internal/governance"
 	"github.com/qunbot/qunbot/internal/group"
+	"github.com/qunbot/qunbot/internal/inbox"
 	"github.com/qunbot/qunbot/internal/livecode"
 	"github.com/qunbot/qunbot/internal/org"
 	"github.com/qunbot/qunbot/internal/outbox"
@@ -40,6 +42,7 @@ import (
 	"github.com/qunbot/qunbot/internal/toolbar"
 	"github.com/qunbot/qunbot/internal/user"
 	"github.com/qunbot/qunbot/internal/wecom"
+	"github.com/qunbot/qunbot/internal/wecom/callback"
 	"github.com/qunbot/qunbot/internal/welcome"
 )
 
@@ -81,6 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if opts.Pages, err = web.New(web.Options{
 		Users: users, Scripts: opts.Scripts, Engine: opts.Engine, Tickets: opts.Tickets, Audit: opts.Audit,
 		Schedule: opts.Schedule, LiveCodes: opts.LiveCodes, Groups: opts.Groups, Org: opts.Org,
+		Inbox: opts.Inbox, MessageKinds: opts.MessageKinds,
 		Settings: opts.Settings, WeComCheck: opts.WeComCheck, Welcome: opts.Welcome,
 		Complaints: opts.Complaints, ComplaintDetector: opts.ComplaintDetector, Governance: opts.Governance, Logger: log,
 	}); err != nil {
@@ -154,10 +158,14 @@ func options(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logg
 		Complaints: complaints, ComplaintDetector: complaint.NewDetector(complaint.Options{Store: complaints, Logger: log, Now: now}),
 		Governance: governance.NewStore(db, now),
 		Schedule:   schedule.NewStore(db, now),
-		Audit:      audit.NewStore(db, now),
-		APIToken:   cfg.Console.APIToken,
-		Health:     func(r *http.Request) error { return storage.Ping(r.Context(), db) },
-		Logger:     log,
+		// The bot records every callback; the overview counts the chat
+		// messages among them.
+		Inbox:        inbox.NewStore(db, now),
+		MessageKinds: append(bridge.ChatKinds(), callback.AIBotChatKinds()...),
+		Audit:        audit.NewStore(db, now),
+		APIToken:     cfg.Console.APIToken,
+		Health:       func(r *http.Request) error { return storage.Ping(r.Context(), db) },
+		Logger:       log,
 	}
 	if client != nil { // a nil *wecom.Client in an interface would not be nil
 		if opts.GroupSync, err = group.NewSyncer(dir.Groups, client, group.SyncerOptions{Logger: log}); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,23 @@ type Message struct {
 
 // Kind is the inbox kind of the message: "bridge/" + msg_type.
 func (m Message) Kind() string { return "bridge/" + m.MsgType }
+
+// chatTypes are the msg_types of what someone said in a chat; "system"
+// (a join notice, a recall) is the other one a bridge may post.
+var chatTypes = []string{"text", "image", "link", "file", "voice", "video", "mixed"}
+
+// msgTypes are the msg_types a bridge may post.
+var msgTypes = append(slices.Clone(chatTypes), "system")
+
+// ChatKinds are the inbox kinds of what people said in chats, for counting
+// messages (the console's messages per day).
+func ChatKinds() []string {
+	kinds := make([]string, len(chatTypes))
+	for i, t := range chatTypes {
+		kinds[i] = "bridge/" + t
+	}
+	return kinds
+}
 
 // DedupeKey is the inbox dedupe key of the message: "bridge:" + msg_id.
 func (m Message) DedupeKey() string { return "bridge:" + m.MsgID }

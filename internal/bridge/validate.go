@@ -163,7 +163,7 @@ func (m Message) validate() error {
 		{"sender_id", label(m.SenderID, maxIDRunes, true)},
 		{"sender_name", label(m.SenderName, maxNameRunes, false)},
 		{"sender_role", oneOf(m.SenderRole, "member", "staff")},
-		{"msg_type", oneOf(m.MsgType, "text", "image", "link", "file", "voice", "video", "mixed", "system")},
+		{"msg_type", oneOf(m.MsgType, msgTypes...)},
 		{"text", text(m.Text, m.MsgType == "text")},
 		{"image_url", webURL(m.ImageURL, false)},
 	}

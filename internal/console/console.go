@@ -1,7 +1,8 @@
 // Package console is the operators' and store staff's HTTP surface: the
-// JSON API under /api/v1 (described in docs/openapi.yaml). The web pages,
-// users, roles and sessions are not built yet; until they are, the API
-// admits integrations that present the configured console.api_token.
+// JSON API under /api/v1 (described in docs/openapi.yaml), signed in with a
+// session cookie (CSRF token required) or an API token, with the same roles
+// as the pages; it mounts the pages (package web), the chat toolbar and
+// /healthz beside it.
 package console
 
 import (
@@ -23,6 +24,7 @@ import (
 	"github.com/qunbot/qunbot/internal/governance"
 	"github.com/qunbot/qunbot/internal/group"
 	"github.com/qunbot/qunbot/internal/httpx"
+	"github.com/qunbot/qunbot/internal/inbox"
 	"github.com/qunbot/qunbot/internal/livecode"
 	"github.com/qunbot/qunbot/internal/org"
 	"github.com/qunbot/qunbot/internal/schedule"
@@ -50,6 +52,10 @@ type Options struct {
 	Governance        *governance.Store
 	Schedule          *schedule.Store
 	LiveCodes         *livecode.Service
+	// Inbox holds every callback received; the overview counts the chat
+	// messages among them (MessageKinds) per day.
+	Inbox        *inbox.Store
+	MessageKinds []string
 	// Settings is the configuration in force, credentials redacted;
 	// WeComCheck fetches fresh WeCom tokens (nil: WeCom not configured).
 	Settings   []config.Setting
@@ -103,6 +109,7 @@ type routeGroup struct {
 var apiRoutes = []routeGroup{
 	{user.RoleStaff, sessionRoutes},
 	{user.RoleStaff, ticketRoutes}, // staff see their stores' tickets only
+	{user.RoleOperator, overviewRoutes},
 	{user.RoleOperator, scriptRoutes},
 	{user.RoleOperator, orgRoutes},
 	{user.RoleOperator, groupRoutes},

@@ -48,6 +48,14 @@ type Filter struct {
 	Offset    int
 }
 
+// Totals is the size of the brand's live groups (dismissed ones left out).
+type Totals struct {
+	Groups   int64 `json:"groups"`
+	Members  int64 `json:"members"`  // the sum of the groups' member counts
+	Unmapped int64 `json:"unmapped"` // groups not mapped to a store: their complaints reach no store
+	Unsynced int64 `json:"unsynced"` // groups known from events only: their member count is unknown
+}
+
 // Selector picks groups for a broadcast or a scope: a group matches when it
 // belongs to one of StoreIDs, or carries one of Tags, or is one of ChatIDs.
 // An empty Selector selects nothing.

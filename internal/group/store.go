@@ -159,6 +159,17 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Group, int64, error) {
 	return groups, total, wrap("list groups", err)
 }
 
+// Totals counts the live groups and their members in one query.
+func (s *Store) Totals(ctx context.Context) (Totals, error) {
+	var t Totals
+	err := s.db.WithContext(ctx).Model(&groupRow{}).Where("dismissed = ?", false).
+		Select("COUNT(*) AS `groups`, COALESCE(SUM(member_count), 0) AS members, " +
+			"COALESCE(SUM(CASE WHEN store_id = 0 THEN 1 ELSE 0 END), 0) AS unmapped, " +
+			"COALESCE(SUM(CASE WHEN synced_at IS NULL THEN 1 ELSE 0 END), 0) AS unsynced").
+		Scan(&t).Error
+	return t, wrap("count groups", err)
+}
+
 // SetStore maps a group to a store (0 unmaps it). The caller checks that
 // the store exists; the group package does not know stores.
 func (s *Store) SetStore(ctx context.Context, chatID string, storeID int64) error {

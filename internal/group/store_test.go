@@ -161,3 +161,27 @@ func TestStore_Select(t *testing.T) {
 		}
 	})
 }
+
+func TestStore_Totals(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		e := newEnv(t, db)
+		empty, err := e.store.Totals(t.Context())
+		if err != nil || empty != (group.Totals{}) {
+			t.Fatalf("empty directory: %+v, %v", empty, err)
+		}
+		seed(t, e)
+		// wrE is known from an event only: counted, its members unknown.
+		e.handle("k-create", chatEvent{change: "create", chat: "wrE"})
+		if err := e.syncer.HandleChatEvent(t.Context(), chatEvent{change: "dismiss", chat: "wrC"}.inbox("k-dismiss")); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.store.Totals(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := group.Totals{Groups: 4, Members: 10 + 20 + 5, Unmapped: 2, Unsynced: 1}
+		if got != want {
+			t.Fatalf("totals = %+v, want %+v", got, want)
+		}
+	})
+}

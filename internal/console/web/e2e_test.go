@@ -113,6 +113,8 @@ func mainPages(ticketID int64) [][3]string {
 		{"ticket_detail", "/tickets/" + itoa(ticketID), `.ticket`},
 		{"live_codes", "/live-codes", `h1`},
 		{"tasks", "/tasks", `h1`},
+		{"stores", "/stores", `h1`},
+		{"groups", "/groups", `table`},
 	}
 }
 
@@ -129,7 +131,11 @@ func TestEndToEnd(t *testing.T) {
 	t.Logf("driving %s", path)
 	db := storagetest.SQLite(t)
 	opt, _, _ := withGroups(t, db)
-	e := newEnv(t, db, opt)
+	var week []time.Time // a chat's last week, for the messages chart
+	for i := range 60 {
+		week = append(week, testNow.Add(-time.Duration(i*i)*2*time.Minute))
+	}
+	e := newEnv(t, db, opt, withMessages(t, db, week...))
 	e.addUser(t, "op", user.RoleOperator)
 	e.addUser(t, "staff1", user.RoleStaff, 1)
 	tk := e.openTicket(t, "c1", "chat1", "保养等了三个小时没人管 <script>alert(1)</script>")

@@ -28,12 +28,24 @@ func withGroups(t *testing.T, db storagetest.DB) (func(*web.Options), *group.Sto
 		if id == "wrC" {
 			name = "<b>群C</b>"
 		}
-		g := wecomtest.GroupChat{ChatID: id, Name: name, Owner: "zhangsan", CreateTime: time.Unix(1718000000, 0)}
-		for i := range 3 {
-			g.Members = append(g.Members, wecomtest.Member{UserID: fmt.Sprintf("wm%s%d", id, i), Type: wecomtest.MemberExternal})
-		}
-		chats = append(chats, g)
+		chats = append(chats, groupChat(id, name, 3))
 	}
+	return withDirectory(t, db, chats)
+}
+
+// groupChat is a group of n external members as the fake WeCom holds it.
+func groupChat(id, name string, n int) wecomtest.GroupChat {
+	g := wecomtest.GroupChat{ChatID: id, Name: name, Owner: "zhangsan", CreateTime: time.Unix(1718000000, 0)}
+	for i := range n {
+		g.Members = append(g.Members, wecomtest.Member{UserID: fmt.Sprintf("wm%s%d", id, i), Type: wecomtest.MemberExternal})
+	}
+	return g
+}
+
+// withDirectory syncs chats from a fake WeCom and serves live codes over
+// them.
+func withDirectory(t testing.TB, db storagetest.DB, chats []wecomtest.GroupChat) (func(*web.Options), *group.Store, *livecode.Service) {
+	t.Helper()
 	fake := wecomtest.New(wecomtest.WithGroupChats(chats...), wecomtest.WithUsers("lisi"))
 	t.Cleanup(fake.Close)
 	client, err := wecom.NewClient(wecom.Config{CorpID: wecomtest.DefaultCorpID, Secret: wecomtest.DefaultSecret, APIBase: fake.URL})

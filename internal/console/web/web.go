@@ -21,6 +21,7 @@ import (
 	"github.com/qunbot/qunbot/internal/governance"
 	"github.com/qunbot/qunbot/internal/group"
 	"github.com/qunbot/qunbot/internal/httpx"
+	"github.com/qunbot/qunbot/internal/inbox"
 	"github.com/qunbot/qunbot/internal/livecode"
 	"github.com/qunbot/qunbot/internal/org"
 	"github.com/qunbot/qunbot/internal/schedule"
@@ -43,6 +44,10 @@ type Options struct {
 	LiveCodes *livecode.Service
 	// Groups is the customer-group directory (客户群).
 	Groups *group.Store
+	// Inbox holds every callback received; the dashboard counts the
+	// messages among them (MessageKinds) per day.
+	Inbox        *inbox.Store
+	MessageKinds []string
 	// Org keeps stores (门店) and staff.
 	Org   *org.Store
 	Audit *audit.Store // nil: changes are not audited

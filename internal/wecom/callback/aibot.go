@@ -130,6 +130,12 @@ func (m AIBotMessage) Kind() string {
 	return "aibot/" + m.MsgType
 }
 
+// AIBotChatKinds are the inbox kinds of what people say to the AI bot
+// (events and stream refreshes left out), for counting messages.
+func AIBotChatKinds() []string {
+	return []string{"aibot/text", "aibot/mixed", "aibot/voice", "aibot/image", "aibot/file"}
+}
+
 // DedupeKey is the inbox key of one delivery: "aibot:<msgid>". WeCom tells
 // bots to dedupe on msgid, since it may call back twice.
 func (m AIBotMessage) DedupeKey() string {
