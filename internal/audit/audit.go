@@ -43,22 +43,19 @@ func (row) TableName() string { return "audit_log" }
 
 // Store keeps the audit log.
 type Store struct {
-	db  *gorm.DB
-	now func() time.Time
+	db    *gorm.DB
+	clock storage.Clock
 }
 
 // NewStore returns a Store over db; now is the clock (nil means time.Now).
 func NewStore(db *gorm.DB, now func() time.Time) *Store {
-	if now == nil {
-		now = time.Now
-	}
-	return &Store{db: db, now: now}
+	return &Store{db: db, clock: now}
 }
 
 // Record appends e; its At is now. Values over 64 KiB are stored as a note
 // saying so rather than cut into invalid JSON.
 func (s *Store) Record(ctx context.Context, e Entry) error {
-	r := row{At: storage.Timestamp(s.now()), Actor: storage.Truncate(e.Actor, 64), Action: storage.Truncate(e.Action, 191),
+	r := row{At: s.clock.Now(), Actor: storage.Truncate(e.Actor, 64), Action: storage.Truncate(e.Action, 191),
 		Object: storage.Truncate(e.Object, 191), Status: e.Status, BeforeJSON: bounded(e.Before), AfterJSON: bounded(e.After)}
 	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
 		return storage.Wrap("record audit entry", err)

@@ -15,6 +15,7 @@ import (
 	"github.com/qunbot/qunbot/internal/bridge"
 	"github.com/qunbot/qunbot/internal/inbox"
 	"github.com/qunbot/qunbot/internal/poll"
+	"github.com/qunbot/qunbot/internal/storage"
 )
 
 // Options are the Detector's dependencies.
@@ -213,7 +214,7 @@ func (d *Detector) Observe(ctx context.Context, m Message) (*Complaint, error) {
 	if m.At.IsZero() {
 		m.At = d.opts.Now()
 	}
-	m.At = dbTime(m.At)
+	m.At = storage.Timestamp(m.At)
 	cls, err := d.classifier(ctx)
 	if err != nil {
 		return nil, err

@@ -18,21 +18,14 @@ import (
 // safe for concurrent use and for several replicas sharing one database.
 type Store struct {
 	db    *gorm.DB
-	now   func() time.Time
+	clock storage.Clock
 	rules *storage.Versioned[Rules]
 }
 
 // NewStore returns a Store over db. now is the clock (nil means time.Now).
 func NewStore(db *gorm.DB, now func() time.Time) *Store {
-	if now == nil {
-		now = time.Now
-	}
-	return &Store{db: db, now: now, rules: storage.NewVersioned(db, "complaint_rules", "complaint rules", DefaultRules, now)}
+	return &Store{db: db, clock: now, rules: storage.NewVersioned(db, "complaint_rules", "complaint rules", DefaultRules, now)}
 }
-
-func (s *Store) clock() time.Time { return dbTime(s.now()) }
-
-func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // Version returns the version of the rules in force, 0 before any are
 // saved (the defaults are then in force). A running bot polls it.
@@ -131,7 +124,7 @@ func newComplaintRow(c *Complaint, now time.Time) (complaintRow, error) {
 		Tier: string(c.Tier), BaseTier: string(c.Decision.BaseTier), Score: c.Decision.Score,
 		Categories: storage.Truncate(strings.Join(c.Categories(), ","), maxShort), SLAMinutes: c.SLAMinutes,
 		RulesVersion: c.Decision.RulesVersion, Decision: string(dec), Context: string(ctx),
-		PostedAt: dbTime(c.PostedAt), CreatedAt: now,
+		PostedAt: storage.Timestamp(c.PostedAt), CreatedAt: now,
 	}, nil
 }
 
@@ -156,7 +149,7 @@ func (r complaintRow) complaint() (Complaint, error) {
 // the row is new; for a message recorded before, c is replaced by the
 // stored complaint.
 func (s *Store) insert(ctx context.Context, c *Complaint) (bool, error) {
-	row, err := newComplaintRow(c, s.clock())
+	row, err := newComplaintRow(c, s.clock.Now())
 	if err != nil {
 		return false, err
 	}
@@ -227,10 +220,10 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Complaint, int64, error) 
 		}
 	}
 	if !f.From.IsZero() {
-		q = q.Where("posted_at >= ?", dbTime(f.From))
+		q = q.Where("posted_at >= ?", storage.Timestamp(f.From))
 	}
 	if !f.To.IsZero() {
-		q = q.Where("posted_at < ?", dbTime(f.To))
+		q = q.Where("posted_at < ?", storage.Timestamp(f.To))
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
@@ -261,7 +254,7 @@ func (s *Store) markNotified(ctx context.Context, id int64, raised bool) error {
 	if raised {
 		col = "raised_notified_at"
 	}
-	err := s.db.WithContext(ctx).Model(&complaintRow{}).Where("id = ?", id).Update(col, s.clock()).Error
+	err := s.db.WithContext(ctx).Model(&complaintRow{}).Where("id = ?", id).Update(col, s.clock.Now()).Error
 	if err != nil {
 		return storage.Wrap(fmt.Sprintf("mark complaint %d notified", id), err)
 	}
@@ -272,7 +265,7 @@ func (s *Store) markNotified(ctx context.Context, id int64, raised bool) error {
 func (s *Store) recentByMember(ctx context.Context, chatID, memberID string, from, to time.Time) ([]Complaint, error) {
 	var rows []complaintRow
 	err := s.db.WithContext(ctx).Where("chat_id = ? AND member_id = ? AND posted_at >= ? AND posted_at < ?",
-		chatID, memberID, dbTime(from), dbTime(to)).Order("posted_at").Limit(50).Find(&rows).Error
+		chatID, memberID, storage.Timestamp(from), storage.Timestamp(to)).Order("posted_at").Limit(50).Find(&rows).Error
 	if err != nil {
 		return nil, storage.Wrap("read member's recent complaints", err)
 	}
@@ -284,7 +277,7 @@ func (s *Store) recentByMember(ctx context.Context, chatID, memberID string, fro
 func (s *Store) open(ctx context.Context, chatID, memberID string, from, to time.Time) ([]Complaint, error) {
 	var rows []complaintRow
 	err := s.db.WithContext(ctx).Where("chat_id = ? AND member_id <> ? AND posted_at >= ? AND posted_at <= ?",
-		chatID, memberID, dbTime(from), dbTime(to)).Order("posted_at").Limit(20).Find(&rows).Error
+		chatID, memberID, storage.Timestamp(from), storage.Timestamp(to)).Order("posted_at").Limit(20).Find(&rows).Error
 	if err != nil {
 		return nil, storage.Wrap("read open complaints", err)
 	}

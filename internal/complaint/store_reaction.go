@@ -23,7 +23,7 @@ func (s *Store) addReaction(ctx context.Context, r *GroupReaction) (bool, error)
 	}
 	r.MemberName = storage.Truncate(r.MemberName, maxName)
 	r.Terms = storage.Truncate(r.Terms, maxShort)
-	r.PostedAt, r.CreatedAt = dbTime(r.PostedAt), s.clock()
+	r.PostedAt, r.CreatedAt = storage.Timestamp(r.PostedAt), s.clock.Now()
 	added := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
@@ -54,7 +54,7 @@ func (s *Store) Reactions(ctx context.Context, id int64) ([]GroupReaction, error
 func (s *Store) agreeing(ctx context.Context, id int64, from, to time.Time) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&GroupReaction{}).
-		Where("complaint_id = ? AND kind IN ? AND posted_at >= ? AND posted_at <= ?", id, []string{KindEcho, KindSpread}, dbTime(from), dbTime(to)).
+		Where("complaint_id = ? AND kind IN ? AND posted_at >= ? AND posted_at <= ?", id, []string{KindEcho, KindSpread}, storage.Timestamp(from), storage.Timestamp(to)).
 		Distinct("member_id").Count(&n).Error
 	if err != nil {
 		return 0, storage.Wrap(fmt.Sprintf("count members agreeing with complaint %d", id), err)
@@ -70,7 +70,7 @@ func (s *Store) raise(ctx context.Context, c *Complaint) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("encode decision: %w", err)
 	}
-	now := s.clock()
+	now := s.clock.Now()
 	res := s.db.WithContext(ctx).Model(&complaintRow{}).Where("id = ? AND raised_at IS NULL", c.ID).
 		Updates(map[string]any{"tier": string(c.Tier), "decision": string(dec), "score": c.Decision.Score, "sla_minutes": c.SLAMinutes, "raised_at": now})
 	if res.Error != nil {

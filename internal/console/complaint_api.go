@@ -37,11 +37,7 @@ var governanceRoutes = []apiRoute{
 
 func (s *Server) getComplaintRules(w http.ResponseWriter, r *http.Request) error {
 	rules, err := s.opts.Complaints.Rules(r.Context())
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, rules)
-	return nil
+	return answer(w, http.StatusOK, rules, err)
 }
 
 // putComplaintRules saves a whole rules document as the next version. It
@@ -53,11 +49,7 @@ func (s *Server) putComplaintRules(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	saved, err := s.opts.Complaints.SaveRules(r.Context(), rules, actor(r))
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, saved)
-	return nil
+	return answer(w, http.StatusOK, saved, err)
 }
 
 // complaintTryRequest is a text to classify, with draft rules to try
@@ -89,11 +81,7 @@ func (s *Server) tryComplaintRules(w http.ResponseWriter, r *http.Request) error
 	} else {
 		d, err = s.opts.ComplaintDetector.Try(r.Context(), req.Text)
 	}
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, d)
-	return nil
+	return answer(w, http.StatusOK, d, err)
 }
 
 func (s *Server) complaintRulesHistory(w http.ResponseWriter, r *http.Request) error {
@@ -102,11 +90,7 @@ func (s *Server) complaintRulesHistory(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	items, err := s.opts.Complaints.RulesHistory(r.Context(), limit)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[complaint.RulesVersionInfo]{Items: items, Total: int64(len(items))})
-	return nil
+	return answer(w, http.StatusOK, allOf(items), err)
 }
 
 func (s *Server) listComplaints(w http.ResponseWriter, r *http.Request) error {
@@ -115,11 +99,7 @@ func (s *Server) listComplaints(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	items, total, err := s.opts.Complaints.List(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[complaint.Complaint]{Items: items, Total: total})
-	return nil
+	return answer(w, http.StatusOK, page[complaint.Complaint]{Items: items, Total: total}, err)
 }
 
 func complaintFilter(r *http.Request) (complaint.Filter, error) {
@@ -142,25 +122,12 @@ func complaintFilter(r *http.Request) (complaint.Filter, error) {
 }
 
 func (s *Server) getComplaint(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.opts.Complaints.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, c)
-	return nil
+	return answerByID(w, r, wired(s.opts.Complaints), (*complaint.Store).Get)
 }
 
 func (s *Server) getGovernanceRules(w http.ResponseWriter, r *http.Request) error {
 	rules, err := s.opts.Governance.Rules(r.Context())
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, rules)
-	return nil
+	return answer(w, http.StatusOK, rules, err)
 }
 
 // putGovernanceRules saves the group rules as the next version (409 when
@@ -171,11 +138,7 @@ func (s *Server) putGovernanceRules(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	saved, err := s.opts.Governance.SaveRules(r.Context(), rules, actor(r))
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, saved)
-	return nil
+	return answer(w, http.StatusOK, saved, err)
 }
 
 func (s *Server) listGovernanceRecords(w http.ResponseWriter, r *http.Request) error {
@@ -191,11 +154,7 @@ func (s *Server) listGovernanceRecords(w http.ResponseWriter, r *http.Request) e
 	}
 	f.BeforeID = int64(before)
 	items, total, err := s.opts.Governance.Records(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[governance.Record]{Items: items, Total: total})
-	return nil
+	return answer(w, http.StatusOK, page[governance.Record]{Items: items, Total: total}, err)
 }
 
 func (s *Server) listGovernanceAlerts(w http.ResponseWriter, r *http.Request) error {
@@ -208,20 +167,12 @@ func (s *Server) listGovernanceAlerts(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	items, err := s.opts.Governance.Alerts(r.Context(), r.URL.Query().Get("chat_id"), limit, int64(before))
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[governance.Alert]{Items: items, Total: int64(len(items))})
-	return nil
+	return answer(w, http.StatusOK, allOf(items), err)
 }
 
 func (s *Server) listAllowList(w http.ResponseWriter, r *http.Request) error {
 	items, err := s.opts.Governance.AllowList(r.Context(), r.URL.Query().Get("chat_id"))
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[governance.AllowEntry]{Items: items, Total: int64(len(items))})
-	return nil
+	return answer(w, http.StatusOK, allOf(items), err)
 }
 
 // allowRequest adds a member to the allow-list.
@@ -245,13 +196,5 @@ func (s *Server) addAllowList(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteAllowList(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	if err := s.opts.Governance.Disallow(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return deleteByID(w, r, wired(s.opts.Governance), (*governance.Store).Disallow)
 }

@@ -292,3 +292,39 @@ func queryInt(r *http.Request, name string) (int, error) {
 	}
 	return n, nil
 }
+
+// queryBool reads an optional true/false query parameter (nil: absent).
+func queryBool(r *http.Request, name string) (*bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return nil, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s=%q is not true or false", errBadRequest, name, v)
+	}
+	return &b, nil
+}
+
+// paging reads the limit and offset query parameters of a list.
+func paging(r *http.Request) (limit, offset int, err error) {
+	if limit, err = queryInt(r, "limit"); err != nil {
+		return 0, 0, err
+	}
+	offset, err = queryInt(r, "offset")
+	return limit, offset, err
+}
+
+// queryTime reads an optional RFC 3339 time query parameter, def when it
+// is absent.
+func queryTime(r *http.Request, name string, def time.Time) (time.Time, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return def, fmt.Errorf("%w: %s=%q is not an RFC 3339 time", errBadRequest, name, v)
+	}
+	return t, nil
+}

@@ -25,10 +25,7 @@ const maxChatID = 128
 // groupDir is the customer groups, or an unavailable error when they are
 // not configured.
 func (s *Server) groupDir() (*group.Store, error) {
-	if s.opts.Groups == nil {
-		return nil, fmt.Errorf("客户群功能未启用 (customer groups are not configured): %w", fault.ErrUnavailable)
-	}
-	return s.opts.Groups, nil
+	return configured(s.opts.Groups, "客户群功能未启用 (customer groups are not configured)")
 }
 
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) error {
@@ -41,18 +38,14 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	items, total, err := groups.List(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[group.Group]{Items: items, Total: total})
-	return nil
+	return answer(w, http.StatusOK, page[group.Group]{Items: items, Total: total}, err)
 }
 
 func groupFilter(r *http.Request) (group.Filter, error) {
 	q := r.URL.Query()
 	f := group.Filter{Tag: q.Get("tag"), Query: q.Get("q")}
 	var err error
-	if f.Limit, f.Offset, err = orgPaging(r); err != nil {
+	if f.Limit, f.Offset, err = paging(r); err != nil {
 		return f, err
 	}
 	if q.Has("store_id") {
@@ -63,7 +56,7 @@ func groupFilter(r *http.Request) (group.Filter, error) {
 		id := int64(store)
 		f.StoreID = &id
 	}
-	f.Dismissed, err = orgBoolParam(r, "dismissed")
+	f.Dismissed, err = queryBool(r, "dismissed")
 	return f, err
 }
 
@@ -73,11 +66,7 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	g, err := groups.Get(r.Context(), chatID)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, g)
-	return nil
+	return answer(w, http.StatusOK, g, err)
 }
 
 // groupUpdate is what operators set on a group; a field left out keeps
@@ -110,11 +99,7 @@ func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	g, err := groups.Get(r.Context(), chatID)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, g)
-	return nil
+	return answer(w, http.StatusOK, g, err)
 }
 
 // setGroupStore maps a group to an active store (0 unmaps it).
@@ -151,11 +136,7 @@ func (s *Server) syncGroups(w http.ResponseWriter, r *http.Request) error {
 		httpx.WriteError(w, http.StatusBadGateway, "wecom_error", "企业微信接口调用失败 (WeCom refused): "+err.Error())
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, rep)
-	return nil
+	return answer(w, http.StatusOK, rep, err)
 }
 
 func (s *Server) groupAndChatID(r *http.Request) (*group.Store, string, error) {

@@ -1,12 +1,9 @@
 package console
 
 import (
-	"fmt"
+	"context"
 	"net/http"
-	"strconv"
 
-	"github.com/qunbot/qunbot/internal/fault"
-	"github.com/qunbot/qunbot/internal/httpx"
 	"github.com/qunbot/qunbot/internal/livecode"
 )
 
@@ -34,10 +31,7 @@ var livecodeRoutes = []apiRoute{
 // liveCodes is the live code service, or an unavailable error when it is
 // not configured.
 func (s *Server) liveCodes() (*livecode.Service, error) {
-	if s.opts.LiveCodes == nil {
-		return nil, fmt.Errorf("活码功能未启用 (live codes are not configured): %w", fault.ErrUnavailable)
-	}
-	return s.opts.LiveCodes, nil
+	return configured(s.opts.LiveCodes, "活码功能未启用 (live codes are not configured)")
 }
 
 func (s *Server) listLiveCodes(w http.ResponseWriter, r *http.Request) error {
@@ -46,7 +40,7 @@ func (s *Server) listLiveCodes(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := livecode.Filter{Query: r.URL.Query().Get("q")}
-	if f.Limit, f.Offset, err = orgPaging(r); err != nil {
+	if f.Limit, f.Offset, err = paging(r); err != nil {
 		return err
 	}
 	store, err := queryInt(r, "store_id")
@@ -55,102 +49,43 @@ func (s *Server) listLiveCodes(w http.ResponseWriter, r *http.Request) error {
 	}
 	f.StoreID = int64(store)
 	items, total, err := svc.List(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[livecode.Code]{Items: items, Total: total})
-	return nil
+	return answer(w, http.StatusOK, page[livecode.Code]{Items: items, Total: total}, err)
 }
 
 func (s *Server) createLiveCode(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.liveCodes()
-	if err != nil {
-		return err
-	}
-	var c livecode.Code
-	if err := decode(w, r, &c); err != nil {
-		return err
-	}
-	c.ID = 0
-	if err := svc.Create(r.Context(), actor(r), &c); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusCreated, c)
-	return nil
+	return saveBody(w, r, s.liveCodes, http.StatusCreated,
+		func(svc *livecode.Service, ctx context.Context, c *livecode.Code) error {
+			c.ID = 0
+			return svc.Create(ctx, actor(r), c)
+		})
 }
 
 func (s *Server) getLiveCode(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.liveCodeID(r)
-	if err != nil {
-		return err
-	}
-	c, err := svc.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, c)
-	return nil
-}
-
-// liveCodeID is the service and the {id} of the route.
-func (s *Server) liveCodeID(r *http.Request) (*livecode.Service, int64, error) {
-	svc, err := s.liveCodes()
-	if err != nil {
-		return nil, 0, err
-	}
-	id, err := pathID(r)
-	return svc, id, err
+	return answerByID(w, r, s.liveCodes, (*livecode.Service).Get)
 }
 
 // updateLiveCode applies the body onto the code as it is: a field left out
 // keeps its value, a pool sent replaces the pool.
 func (s *Server) updateLiveCode(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.liveCodeID(r)
-	if err != nil {
-		return err
-	}
-	c, err := svc.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if err := decode(w, r, &c); err != nil {
-		return err
-	}
-	c.ID = id
-	if err := svc.Update(r.Context(), actor(r), &c); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, c)
-	return nil
+	return editByID(w, r, s.liveCodes, (*livecode.Service).Get,
+		func(svc *livecode.Service, ctx context.Context, id int64, c *livecode.Code) error {
+			c.ID = id
+			return svc.Update(ctx, actor(r), c)
+		})
 }
 
 func (s *Server) deleteLiveCode(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.liveCodeID(r)
-	if err != nil {
-		return err
-	}
-	if err := svc.Delete(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return deleteByID(w, r, s.liveCodes, (*livecode.Service).Delete)
 }
 
 func (s *Server) liveCodeStats(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.liveCodeID(r)
-	if err != nil {
-		return err
-	}
-	st, err := svc.Stats(r.Context(), id, r.URL.Query().Get("from"), r.URL.Query().Get("to"))
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, st)
-	return nil
+	return s.codeStats(w, r, (*livecode.Service).Stats)
 }
 
+// liveCodeSwitches answers the code's latest pool switches; an unknown code
+// is 404, not an empty list.
 func (s *Server) liveCodeSwitches(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.liveCodeID(r)
+	svc, id, err := serviceAndID(r, s.liveCodes)
 	if err != nil {
 		return err
 	}
@@ -162,24 +97,11 @@ func (s *Server) liveCodeSwitches(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	items, err := svc.Switches(r.Context(), id, limit)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[livecode.Switch]{Items: items, Total: int64(len(items))})
-	return nil
+	return answer(w, http.StatusOK, allOf(items), err)
 }
 
 func (s *Server) refreshLiveCode(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.liveCodeID(r)
-	if err != nil {
-		return err
-	}
-	c, err := svc.Refresh(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, c)
-	return nil
+	return answerByID(w, r, s.liveCodes, (*livecode.Service).Refresh)
 }
 
 func (s *Server) listLiveCodeAlerts(w http.ResponseWriter, r *http.Request) error {
@@ -188,7 +110,7 @@ func (s *Server) listLiveCodeAlerts(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	var f livecode.AlertFilter
-	if f.Limit, f.Offset, err = orgPaging(r); err != nil {
+	if f.Limit, f.Offset, err = paging(r); err != nil {
 		return err
 	}
 	code, err := queryInt(r, "code_id")
@@ -196,32 +118,20 @@ func (s *Server) listLiveCodeAlerts(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	f.CodeID = int64(code)
-	if v := r.URL.Query().Get("open"); v != "" {
-		open, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("%w: open=%q is not true or false", errBadRequest, v)
-		}
-		f.Open = &open
-	}
-	items, total, err := svc.Alerts(r.Context(), f)
-	if err != nil {
+	if f.Open, err = queryBool(r, "open"); err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, page[livecode.Alert]{Items: items, Total: total})
-	return nil
+	items, total, err := svc.Alerts(r.Context(), f)
+	return answer(w, http.StatusOK, page[livecode.Alert]{Items: items, Total: total}, err)
 }
 
 func (s *Server) ackLiveCodeAlert(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.liveCodeID(r)
+	svc, id, err := serviceAndID(r, s.liveCodes)
 	if err != nil {
 		return err
 	}
 	a, err := svc.AckAlert(r.Context(), actor(r), id)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, a)
-	return nil
+	return answer(w, http.StatusOK, a, err)
 }
 
 func (s *Server) listContactCodes(w http.ResponseWriter, r *http.Request) error {
@@ -229,90 +139,52 @@ func (s *Server) listContactCodes(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	limit, offset, err := orgPaging(r)
+	limit, offset, err := paging(r)
 	if err != nil {
 		return err
 	}
 	items, total, err := svc.ListContacts(r.Context(), r.URL.Query().Get("q"), limit, offset)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[livecode.ContactCode]{Items: items, Total: total})
-	return nil
+	return answer(w, http.StatusOK, page[livecode.ContactCode]{Items: items, Total: total}, err)
 }
 
 func (s *Server) createContactCode(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.liveCodes()
-	if err != nil {
-		return err
-	}
-	var c livecode.ContactCode
-	if err := decode(w, r, &c); err != nil {
-		return err
-	}
-	c.ID = 0
-	if err := svc.CreateContact(r.Context(), actor(r), &c); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusCreated, c)
-	return nil
+	return saveBody(w, r, s.liveCodes, http.StatusCreated,
+		func(svc *livecode.Service, ctx context.Context, c *livecode.ContactCode) error {
+			c.ID = 0
+			return svc.CreateContact(ctx, actor(r), c)
+		})
 }
 
 func (s *Server) getContactCode(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.liveCodeID(r)
-	if err != nil {
-		return err
-	}
-	c, err := svc.GetContact(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, c)
-	return nil
+	return answerByID(w, r, s.liveCodes, (*livecode.Service).GetContact)
 }
 
 // updateContactCode applies the body onto the contact code as it is.
 func (s *Server) updateContactCode(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.liveCodeID(r)
-	if err != nil {
-		return err
-	}
-	c, err := svc.GetContact(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if err := decode(w, r, &c); err != nil {
-		return err
-	}
-	c.ID = id
-	if err := svc.UpdateContact(r.Context(), actor(r), &c); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, c)
-	return nil
+	return editByID(w, r, s.liveCodes, (*livecode.Service).GetContact,
+		func(svc *livecode.Service, ctx context.Context, id int64, c *livecode.ContactCode) error {
+			c.ID = id
+			return svc.UpdateContact(ctx, actor(r), c)
+		})
 }
 
 func (s *Server) deleteContactCode(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.liveCodeID(r)
-	if err != nil {
-		return err
-	}
-	if err := svc.DeleteContact(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return deleteByID(w, r, s.liveCodes, (*livecode.Service).DeleteContact)
 }
 
 func (s *Server) contactCodeStats(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.liveCodeID(r)
+	return s.codeStats(w, r, (*livecode.Service).ContactStats)
+}
+
+// codeStats answers the figures stats gives for the code {id} between the
+// from and to query parameters.
+func (s *Server) codeStats(w http.ResponseWriter, r *http.Request,
+	stats func(svc *livecode.Service, ctx context.Context, id int64, from, to string) (livecode.Stats, error)) error {
+	svc, id, err := serviceAndID(r, s.liveCodes)
 	if err != nil {
 		return err
 	}
-	st, err := svc.ContactStats(r.Context(), id, r.URL.Query().Get("from"), r.URL.Query().Get("to"))
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, st)
-	return nil
+	q := r.URL.Query()
+	st, err := stats(svc, r.Context(), id, q.Get("from"), q.Get("to"))
+	return answer(w, http.StatusOK, st, err)
 }

@@ -1,12 +1,9 @@
 package console
 
 import (
-	"fmt"
+	"context"
 	"net/http"
-	"strconv"
 
-	"github.com/qunbot/qunbot/internal/fault"
-	"github.com/qunbot/qunbot/internal/httpx"
 	"github.com/qunbot/qunbot/internal/org"
 )
 
@@ -26,13 +23,10 @@ var orgRoutes = []apiRoute{
 	{"DELETE /api/v1/staff/{id}", (*Server).deactivateStaff},
 }
 
-// org is the directory of stores and staff, or an unavailable error when
-// it is not configured.
+// orgDir is the directory of stores and staff, or an unavailable error
+// when it is not configured.
 func (s *Server) orgDir() (*org.Store, error) {
-	if s.opts.Org == nil {
-		return nil, fmt.Errorf("门店与员工功能未启用 (stores and staff are not configured): %w", fault.ErrUnavailable)
-	}
-	return s.opts.Org, nil
+	return configured(s.opts.Org, "门店与员工功能未启用 (stores and staff are not configured)")
 }
 
 func (s *Server) listStores(w http.ResponseWriter, r *http.Request) error {
@@ -42,83 +36,38 @@ func (s *Server) listStores(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	f := org.ShopFilter{Query: q.Get("q"), Region: q.Get("region")}
-	if f.Active, err = orgBoolParam(r, "active"); err != nil {
+	if f.Active, err = queryBool(r, "active"); err != nil {
 		return err
 	}
-	if f.Limit, f.Offset, err = orgPaging(r); err != nil {
+	if f.Limit, f.Offset, err = paging(r); err != nil {
 		return err
 	}
 	shops, total, err := dir.ListShops(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[org.Shop]{Items: shops, Total: total})
-	return nil
+	return answer(w, http.StatusOK, page[org.Shop]{Items: shops, Total: total}, err)
 }
 
 func (s *Server) createStore(w http.ResponseWriter, r *http.Request) error {
-	dir, err := s.orgDir()
-	if err != nil {
-		return err
-	}
-	var sh org.Shop
-	if err := decode(w, r, &sh); err != nil {
-		return err
-	}
-	if err := dir.CreateShop(r.Context(), &sh); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusCreated, sh)
-	return nil
+	return saveBody(w, r, s.orgDir, http.StatusCreated, (*org.Store).CreateShop)
 }
 
 func (s *Server) getStore(w http.ResponseWriter, r *http.Request) error {
-	dir, id, err := s.orgAndID(r)
-	if err != nil {
-		return err
-	}
-	sh, err := dir.GetShop(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, sh)
-	return nil
+	return answerByID(w, r, s.orgDir, (*org.Store).GetShop)
 }
 
 // updateStore changes the fields the body names; the others keep their
 // values. "active": true brings a deactivated store back.
 func (s *Server) updateStore(w http.ResponseWriter, r *http.Request) error {
-	dir, id, err := s.orgAndID(r)
-	if err != nil {
-		return err
-	}
-	sh, err := dir.GetShop(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if err := decode(w, r, &sh); err != nil {
-		return err
-	}
-	sh.ID = id
-	if err := dir.UpdateShop(r.Context(), &sh); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, sh)
-	return nil
+	return editByID(w, r, s.orgDir, (*org.Store).GetShop,
+		func(dir *org.Store, ctx context.Context, id int64, sh *org.Shop) error {
+			sh.ID = id
+			return dir.UpdateShop(ctx, sh)
+		})
 }
 
 // deactivateStore marks a store inactive: it is kept for the tickets and
 // groups that name it.
 func (s *Server) deactivateStore(w http.ResponseWriter, r *http.Request) error {
-	dir, id, err := s.orgAndID(r)
-	if err != nil {
-		return err
-	}
-	if err := dir.DeactivateShop(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return deleteByID(w, r, s.orgDir, (*org.Store).DeactivateShop)
 }
 
 // chainBody is a store's escalation chain.
@@ -128,16 +77,12 @@ type chainBody struct {
 }
 
 func (s *Server) storeChain(w http.ResponseWriter, r *http.Request) error {
-	dir, id, err := s.orgAndID(r)
+	dir, id, err := serviceAndID(r, s.orgDir)
 	if err != nil {
 		return err
 	}
 	levels, err := dir.EscalationChain(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, chainBody{StoreID: id, Levels: levels})
-	return nil
+	return answer(w, http.StatusOK, chainBody{StoreID: id, Levels: levels}, err)
 }
 
 func (s *Server) listStaff(w http.ResponseWriter, r *http.Request) error {
@@ -150,18 +95,14 @@ func (s *Server) listStaff(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	people, total, err := dir.ListStaff(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[org.Staff]{Items: people, Total: total})
-	return nil
+	return answer(w, http.StatusOK, page[org.Staff]{Items: people, Total: total}, err)
 }
 
 func staffFilter(r *http.Request) (org.StaffFilter, error) {
 	q := r.URL.Query()
 	f := org.StaffFilter{Query: q.Get("q"), Role: org.Role(q.Get("role")), Region: q.Get("region")}
 	var err error
-	if f.Limit, f.Offset, err = orgPaging(r); err != nil {
+	if f.Limit, f.Offset, err = paging(r); err != nil {
 		return f, err
 	}
 	store, err := queryInt(r, "store_id")
@@ -169,109 +110,37 @@ func staffFilter(r *http.Request) (org.StaffFilter, error) {
 		return f, err
 	}
 	f.StoreID = int64(store)
-	if f.Active, err = orgBoolParam(r, "active"); err != nil {
+	if f.Active, err = queryBool(r, "active"); err != nil {
 		return f, err
 	}
-	if f.OnDuty, err = orgBoolParam(r, "on_duty"); err != nil {
+	if f.OnDuty, err = queryBool(r, "on_duty"); err != nil {
 		return f, err
 	}
-	noWeCom, err := orgBoolParam(r, "no_wecom")
+	noWeCom, err := queryBool(r, "no_wecom")
 	f.NoWeCom = noWeCom != nil && *noWeCom
 	return f, err
 }
 
 func (s *Server) createStaff(w http.ResponseWriter, r *http.Request) error {
-	dir, err := s.orgDir()
-	if err != nil {
-		return err
-	}
-	var st org.Staff
-	if err := decode(w, r, &st); err != nil {
-		return err
-	}
-	if err := dir.CreateStaff(r.Context(), &st); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusCreated, st)
-	return nil
+	return saveBody(w, r, s.orgDir, http.StatusCreated, (*org.Store).CreateStaff)
 }
 
 func (s *Server) getStaff(w http.ResponseWriter, r *http.Request) error {
-	dir, id, err := s.orgAndID(r)
-	if err != nil {
-		return err
-	}
-	st, err := dir.GetStaff(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, st)
-	return nil
+	return answerByID(w, r, s.orgDir, (*org.Store).GetStaff)
 }
 
 // updateStaff changes the fields the body names; the others keep their
 // values.
 func (s *Server) updateStaff(w http.ResponseWriter, r *http.Request) error {
-	dir, id, err := s.orgAndID(r)
-	if err != nil {
-		return err
-	}
-	st, err := dir.GetStaff(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if err := decode(w, r, &st); err != nil {
-		return err
-	}
-	st.ID = id
-	if err := dir.UpdateStaff(r.Context(), &st); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, st)
-	return nil
+	return editByID(w, r, s.orgDir, (*org.Store).GetStaff,
+		func(dir *org.Store, ctx context.Context, id int64, st *org.Staff) error {
+			st.ID = id
+			return dir.UpdateStaff(ctx, st)
+		})
 }
 
 // deactivateStaff takes a person off every escalation chain; they are kept
 // for the tickets that name them.
 func (s *Server) deactivateStaff(w http.ResponseWriter, r *http.Request) error {
-	dir, id, err := s.orgAndID(r)
-	if err != nil {
-		return err
-	}
-	if err := dir.DeactivateStaff(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func (s *Server) orgAndID(r *http.Request) (*org.Store, int64, error) {
-	dir, err := s.orgDir()
-	if err != nil {
-		return nil, 0, err
-	}
-	id, err := pathID(r)
-	return dir, id, err
-}
-
-// orgBoolParam reads an optional true/false query parameter.
-func orgBoolParam(r *http.Request, name string) (*bool, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return nil, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s=%q is not true or false", errBadRequest, name, v)
-	}
-	return &b, nil
-}
-
-// orgPaging reads limit and offset.
-func orgPaging(r *http.Request) (limit, offset int, err error) {
-	if limit, err = queryInt(r, "limit"); err != nil {
-		return 0, 0, err
-	}
-	offset, err = queryInt(r, "offset")
-	return limit, offset, err
+	return deleteByID(w, r, s.orgDir, (*org.Store).DeactivateStaff)
 }

@@ -32,64 +32,34 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := schedule.Filter{Kind: schedule.Kind(q.Get("kind")), Status: schedule.Status(q.Get("status")), Query: q.Get("q")}
 	var err error
-	if f.Limit, err = queryInt(r, "limit"); err != nil {
-		return err
-	}
-	if f.Offset, err = queryInt(r, "offset"); err != nil {
+	if f.Limit, f.Offset, err = paging(r); err != nil {
 		return err
 	}
 	tasks, total, err := s.opts.Schedule.List(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[schedule.Task]{Items: tasks, Total: total})
-	return nil
+	return answer(w, http.StatusOK, page[schedule.Task]{Items: tasks, Total: total}, err)
 }
 
 func (s *Server) createTask(w http.ResponseWriter, r *http.Request) error {
-	var t schedule.Task
-	if err := decode(w, r, &t); err != nil {
-		return err
-	}
-	t.ID = 0
-	if err := s.opts.Schedule.Create(r.Context(), actor(r), &t); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusCreated, t)
-	return nil
+	return saveBody(w, r, wired(s.opts.Schedule), http.StatusCreated,
+		func(st *schedule.Store, ctx context.Context, t *schedule.Task) error {
+			t.ID = 0
+			return st.Create(ctx, actor(r), t)
+		})
 }
 
 func (s *Server) getTask(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	t, err := s.opts.Schedule.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, t)
-	return nil
+	return answerByID(w, r, wired(s.opts.Schedule), (*schedule.Store).Get)
 }
 
 // updateTask saves a whole task. It must carry the version it was read at:
 // a change saved meanwhile answers 409. Its status is changed only by
 // pause and resume.
 func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var t schedule.Task
-	if err := decode(w, r, &t); err != nil {
-		return err
-	}
-	t.ID = id
-	if err := s.opts.Schedule.Update(r.Context(), actor(r), &t); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, t)
-	return nil
+	return replaceByID(w, r, wired(s.opts.Schedule),
+		func(st *schedule.Store, ctx context.Context, id int64, t *schedule.Task) error {
+			t.ID = id
+			return st.Update(ctx, actor(r), t)
+		})
 }
 
 func (s *Server) deleteTask(w http.ResponseWriter, r *http.Request) error {
@@ -97,11 +67,7 @@ func (s *Server) deleteTask(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.opts.Schedule.Delete(r.Context(), actor(r), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, s.opts.Schedule.Delete(r.Context(), actor(r), id))
 }
 
 // runTask queues a manual run ("run now"); a bot picks it up within a
@@ -135,11 +101,7 @@ func (s *Server) setTaskStatus(w http.ResponseWriter, r *http.Request, set func(
 		return err
 	}
 	t, err := set(r.Context(), actor(r), id)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, t)
-	return nil
+	return answer(w, http.StatusOK, t, err)
 }
 
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
@@ -148,31 +110,15 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := schedule.RunFilter{Status: schedule.RunStatus(r.URL.Query().Get("status"))}
-	if f.Limit, err = queryInt(r, "limit"); err != nil {
-		return err
-	}
-	if f.Offset, err = queryInt(r, "offset"); err != nil {
+	if f.Limit, f.Offset, err = paging(r); err != nil {
 		return err
 	}
 	runs, total, err := s.opts.Schedule.Runs(r.Context(), id, f)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[schedule.Run]{Items: runs, Total: total})
-	return nil
+	return answer(w, http.StatusOK, page[schedule.Run]{Items: runs, Total: total}, err)
 }
 
 func (s *Server) getRun(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	d, err := s.opts.Schedule.GetRun(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, d)
-	return nil
+	return answerByID(w, r, wired(s.opts.Schedule), (*schedule.Store).GetRun)
 }
 
 // previewRequest is an expression to check before saving.

@@ -1,9 +1,9 @@
 package console
 
 import (
+	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -11,61 +11,29 @@ import (
 	"github.com/qunbot/qunbot/internal/script"
 )
 
-// page is a list answer: one page of items and how many there are in all.
-type page[T any] struct {
-	Items []T   `json:"items"`
-	Total int64 `json:"total"`
-}
-
 func (s *Server) listCategories(w http.ResponseWriter, r *http.Request) error {
 	cats, err := s.opts.Scripts.Categories(r.Context())
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[script.Category]{Items: cats, Total: int64(len(cats))})
-	return nil
+	return answer(w, http.StatusOK, allOf(cats), err)
 }
 
 func (s *Server) createCategory(w http.ResponseWriter, r *http.Request) error {
-	var c script.Category
-	if err := decode(w, r, &c); err != nil {
-		return err
-	}
-	c.ID = 0
-	if err := s.opts.Scripts.CreateCategory(r.Context(), &c); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusCreated, c)
-	return nil
+	return saveBody(w, r, wired(s.opts.Scripts), http.StatusCreated,
+		func(st *script.Store, ctx context.Context, c *script.Category) error {
+			c.ID = 0
+			return st.CreateCategory(ctx, c)
+		})
 }
 
 func (s *Server) updateCategory(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var c script.Category
-	if err := decode(w, r, &c); err != nil {
-		return err
-	}
-	c.ID = id
-	if err := s.opts.Scripts.UpdateCategory(r.Context(), &c); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, c)
-	return nil
+	return replaceByID(w, r, wired(s.opts.Scripts),
+		func(st *script.Store, ctx context.Context, id int64, c *script.Category) error {
+			c.ID = id
+			return st.UpdateCategory(ctx, c)
+		})
 }
 
 func (s *Server) deleteCategory(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	if err := s.opts.Scripts.DeleteCategory(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return deleteByID(w, r, wired(s.opts.Scripts), (*script.Store).DeleteCategory)
 }
 
 func (s *Server) listScripts(w http.ResponseWriter, r *http.Request) error {
@@ -74,21 +42,13 @@ func (s *Server) listScripts(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	items, total, err := s.opts.Scripts.List(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[script.Script]{Items: items, Total: total})
-	return nil
+	return answer(w, http.StatusOK, page[script.Script]{Items: items, Total: total}, err)
 }
 
 func scriptFilter(r *http.Request) (script.Filter, error) {
-	q := r.URL.Query()
-	f := script.Filter{Query: q.Get("q")}
+	f := script.Filter{Query: r.URL.Query().Get("q")}
 	var err error
-	if f.Limit, err = queryInt(r, "limit"); err != nil {
-		return f, err
-	}
-	if f.Offset, err = queryInt(r, "offset"); err != nil {
+	if f.Limit, f.Offset, err = paging(r); err != nil {
 		return f, err
 	}
 	category, err := queryInt(r, "category_id")
@@ -96,59 +56,30 @@ func scriptFilter(r *http.Request) (script.Filter, error) {
 		return f, err
 	}
 	f.CategoryID = int64(category)
-	if v := q.Get("enabled"); v != "" {
-		enabled, err := strconv.ParseBool(v)
-		if err != nil {
-			return f, fmt.Errorf("%w: enabled=%q is not true or false", errBadRequest, v)
-		}
-		f.Enabled = &enabled
-	}
-	return f, nil
+	f.Enabled, err = queryBool(r, "enabled")
+	return f, err
 }
 
 func (s *Server) createScript(w http.ResponseWriter, r *http.Request) error {
-	var sc script.Script
-	if err := decode(w, r, &sc); err != nil {
-		return err
-	}
-	sc.ID = 0
-	if err := s.opts.Scripts.Create(r.Context(), actor(r), &sc); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusCreated, sc)
-	return nil
+	return saveBody(w, r, wired(s.opts.Scripts), http.StatusCreated,
+		func(st *script.Store, ctx context.Context, sc *script.Script) error {
+			sc.ID = 0
+			return st.Create(ctx, actor(r), sc)
+		})
 }
 
 func (s *Server) getScript(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	sc, err := s.opts.Scripts.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, sc)
-	return nil
+	return answerByID(w, r, wired(s.opts.Scripts), (*script.Store).Get)
 }
 
 // updateScript saves a whole script. It must carry the version it was read
 // at: a change saved meanwhile by someone else answers 409.
 func (s *Server) updateScript(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var sc script.Script
-	if err := decode(w, r, &sc); err != nil {
-		return err
-	}
-	sc.ID = id
-	if err := s.opts.Scripts.Update(r.Context(), actor(r), &sc); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, sc)
-	return nil
+	return replaceByID(w, r, wired(s.opts.Scripts),
+		func(st *script.Store, ctx context.Context, id int64, sc *script.Script) error {
+			sc.ID = id
+			return st.Update(ctx, actor(r), sc)
+		})
 }
 
 func (s *Server) deleteScript(w http.ResponseWriter, r *http.Request) error {
@@ -156,11 +87,7 @@ func (s *Server) deleteScript(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.opts.Scripts.Delete(r.Context(), actor(r), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, s.opts.Scripts.Delete(r.Context(), actor(r), id))
 }
 
 func (s *Server) scriptHistory(w http.ResponseWriter, r *http.Request) error {
@@ -169,11 +96,7 @@ func (s *Server) scriptHistory(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	changes, err := s.opts.Scripts.History(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[script.Change]{Items: changes, Total: int64(len(changes))})
-	return nil
+	return answer(w, http.StatusOK, allOf(changes), err)
 }
 
 // tryRequest is a message to try against the library.
@@ -211,18 +134,11 @@ func (s *Server) tryScript(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) listUnanswered(w http.ResponseWriter, r *http.Request) error {
 	f := script.QuestionFilter{State: script.QuestionState(r.URL.Query().Get("state"))}
 	var err error
-	if f.Limit, err = queryInt(r, "limit"); err != nil {
-		return err
-	}
-	if f.Offset, err = queryInt(r, "offset"); err != nil {
+	if f.Limit, f.Offset, err = paging(r); err != nil {
 		return err
 	}
 	qs, err := s.opts.Scripts.ListUnanswered(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[script.Unanswered]{Items: qs, Total: int64(len(qs))})
-	return nil
+	return answer(w, http.StatusOK, allOf(qs), err)
 }
 
 func (s *Server) dismissUnanswered(w http.ResponseWriter, r *http.Request) error {
@@ -230,11 +146,7 @@ func (s *Server) dismissUnanswered(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if err := s.opts.Scripts.Dismiss(r.Context(), actor(r), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, s.opts.Scripts.Dismiss(r.Context(), actor(r), id))
 }
 
 // promoteUnanswered turns a collected question into a script in one step;
@@ -245,14 +157,9 @@ func (s *Server) promoteUnanswered(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	var sc script.Script
-	if err := decode(w, r, &sc); err != nil {
-		return err
-	}
-	sc.ID = 0
-	if err := s.opts.Scripts.Promote(r.Context(), actor(r), id, &sc); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusCreated, sc)
-	return nil
+	return saveBody(w, r, wired(s.opts.Scripts), http.StatusCreated,
+		func(st *script.Store, ctx context.Context, sc *script.Script) error {
+			sc.ID = 0
+			return st.Promote(ctx, actor(r), id, sc)
+		})
 }

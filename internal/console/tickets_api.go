@@ -3,10 +3,8 @@ package console
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
-	"github.com/qunbot/qunbot/internal/fault"
 	"github.com/qunbot/qunbot/internal/httpx"
 	"github.com/qunbot/qunbot/internal/ticket"
 )
@@ -33,10 +31,7 @@ func ticketActor(r *http.Request) ticket.Actor {
 
 // tickets is the ticket service, or a clear error when it is not wired.
 func (s *Server) tickets() (*ticket.Service, error) {
-	if s.opts.Tickets == nil {
-		return nil, fmt.Errorf("工单功能未启用 (tickets are not configured): %w", fault.ErrUnavailable)
-	}
-	return s.opts.Tickets, nil
+	return configured(s.opts.Tickets, "工单功能未启用 (tickets are not configured)")
 }
 
 func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
@@ -71,10 +66,7 @@ func ticketFilter(r *http.Request) (ticket.Filter, error) {
 		f.State = st
 	}
 	var err error
-	if f.Limit, err = queryInt(r, "limit"); err != nil {
-		return f, err
-	}
-	if f.Offset, err = queryInt(r, "offset"); err != nil {
+	if f.Limit, f.Offset, err = paging(r); err != nil {
 		return f, err
 	}
 	store, err := queryInt(r, "store_id")
@@ -82,29 +74,18 @@ func ticketFilter(r *http.Request) (ticket.Filter, error) {
 		return f, err
 	}
 	f.StoreID = int64(store)
-	if v := q.Get("overdue"); v != "" {
-		if f.Overdue, err = strconv.ParseBool(v); err != nil {
-			return f, fmt.Errorf("%w: overdue=%q is not true or false", errBadRequest, v)
-		}
-	}
-	return f, nil
+	overdue, err := queryBool(r, "overdue")
+	f.Overdue = overdue != nil && *overdue
+	return f, err
 }
 
 func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.tickets()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	svc, id, err := serviceAndID(r, s.tickets)
 	if err != nil {
 		return err
 	}
 	d, err := svc.Get(r.Context(), id, ticketActor(r).Stores)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, d)
-	return nil
+	return answer(w, http.StatusOK, d, err)
 }
 
 // ticketNote is the optional body of a lifecycle step.
@@ -115,11 +96,7 @@ type ticketNote struct {
 // stepHandler answers POST /api/v1/tickets/{id}/<step>.
 func stepHandler(step ticket.Step) func(s *Server, w http.ResponseWriter, r *http.Request) error {
 	return func(s *Server, w http.ResponseWriter, r *http.Request) error {
-		svc, err := s.tickets()
-		if err != nil {
-			return err
-		}
-		id, err := pathID(r)
+		svc, id, err := serviceAndID(r, s.tickets)
 		if err != nil {
 			return err
 		}
@@ -130,20 +107,12 @@ func stepHandler(step ticket.Step) func(s *Server, w http.ResponseWriter, r *htt
 			}
 		}
 		t, err := svc.Do(r.Context(), id, step, ticketActor(r), body.Note)
-		if err != nil {
-			return err
-		}
-		httpx.WriteJSON(w, http.StatusOK, t)
-		return nil
+		return answer(w, http.StatusOK, t, err)
 	}
 }
 
 func (s *Server) commentTicket(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.tickets()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	svc, id, err := serviceAndID(r, s.tickets)
 	if err != nil {
 		return err
 	}
@@ -154,19 +123,11 @@ func (s *Server) commentTicket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c, err := svc.AddComment(r.Context(), id, ticketActor(r), body.Body)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusCreated, c)
-	return nil
+	return answer(w, http.StatusCreated, c, err)
 }
 
 func (s *Server) setTicketReaction(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.tickets()
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	svc, id, err := serviceAndID(r, s.tickets)
 	if err != nil {
 		return err
 	}
@@ -177,11 +138,7 @@ func (s *Server) setTicketReaction(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	t, err := svc.SetReaction(r.Context(), id, ticketActor(r), body.Reaction)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, t)
-	return nil
+	return answer(w, http.StatusOK, t, err)
 }
 
 // ticketStats answers SLA compliance per tier of the tickets posted in
@@ -208,16 +165,4 @@ func (s *Server) ticketStats(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "tiers": stats})
 	return nil
-}
-
-func queryTime(r *http.Request, name string, def time.Time) (time.Time, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return def, nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return def, fmt.Errorf("%w: %s=%q is not an RFC 3339 time", errBadRequest, name, v)
-	}
-	return t, nil
 }

@@ -151,11 +151,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	users := s.opts.Users
 	list, err := users.List(r.Context())
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[user.User]{Items: list, Total: int64(len(list))})
-	return nil
+	return answer(w, http.StatusOK, allOf(list), err)
 }
 
 // userInput is a user as the API takes it.
@@ -220,21 +216,13 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	if err := users.SetPassword(r.Context(), id, in.Password, true); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, users.SetPassword(r.Context(), id, in.Password, true))
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
 	users := s.opts.Users
 	list, err := users.Tokens(r.Context(), 0)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[user.Token]{Items: list, Total: int64(len(list))})
-	return nil
+	return answer(w, http.StatusOK, allOf(list), err)
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
@@ -261,34 +249,17 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
-	users := s.opts.Users
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	if err := users.RevokeToken(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return deleteByID(w, r, wired(s.opts.Users), (*user.Store).RevokeToken)
 }
 
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if s.opts.Audit == nil {
 		return fmt.Errorf("审计日志未启用 (the audit log is not configured): %w", fault.ErrUnavailable)
 	}
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		return err
-	}
-	offset, err := queryInt(r, "offset")
+	limit, offset, err := paging(r)
 	if err != nil {
 		return err
 	}
 	items, total, err := s.opts.Audit.List(r.Context(), audit.Filter{Actor: r.URL.Query().Get("actor"), Limit: limit, Offset: offset})
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[audit.Entry]{Items: items, Total: total})
-	return nil
+	return answer(w, http.StatusOK, page[audit.Entry]{Items: items, Total: total}, err)
 }

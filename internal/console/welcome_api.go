@@ -1,11 +1,9 @@
 package console
 
 import (
-	"fmt"
+	"context"
 	"net/http"
 
-	"github.com/qunbot/qunbot/internal/fault"
-	"github.com/qunbot/qunbot/internal/httpx"
 	"github.com/qunbot/qunbot/internal/welcome"
 )
 
@@ -30,83 +28,49 @@ var welcomeRoutes = []apiRoute{
 	{"GET /api/v1/welcome-records", (*Server).listWelcomeRecords},
 }
 
+// welcome is the welcome service, or an unavailable error when it is not
+// configured.
 func (s *Server) welcome() (*welcome.Service, error) {
-	if s.opts.Welcome == nil {
-		return nil, fmt.Errorf("歡迎語功能未啟用 (welcome messages are not configured): %w", fault.ErrUnavailable)
+	return configured(s.opts.Welcome, "歡迎語功能未啟用 (welcome messages are not configured)")
+}
+
+// welcomeStore is the welcome service's store (rules, group texts,
+// records), or the service's unavailable error.
+func (s *Server) welcomeStore() (*welcome.Store, error) {
+	svc, err := s.welcome()
+	if err != nil {
+		return nil, err
 	}
-	return s.opts.Welcome, nil
+	return svc.Store(), nil
 }
 
 func (s *Server) listWelcomeRules(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.welcome()
+	store, err := s.welcomeStore()
 	if err != nil {
 		return err
 	}
-	channel := welcome.Channel(r.URL.Query().Get("channel"))
-	rules, err := svc.Store().Rules(r.Context(), channel)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[welcome.Rule]{Items: rules, Total: int64(len(rules))})
-	return nil
+	rules, err := store.Rules(r.Context(), welcome.Channel(r.URL.Query().Get("channel")))
+	return answer(w, http.StatusOK, allOf(rules), err)
 }
 
 func (s *Server) getWelcomeRule(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.welcomeAndID(r)
-	if err != nil {
-		return err
-	}
-	rule, err := svc.Store().Rule(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, rule)
-	return nil
+	return answerByID(w, r, s.welcomeStore, (*welcome.Store).Rule)
 }
 
 func (s *Server) createWelcomeRule(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.welcome()
-	if err != nil {
-		return err
-	}
-	var rule welcome.Rule
-	if err := decode(w, r, &rule); err != nil {
-		return err
-	}
-	if err := svc.Store().CreateRule(r.Context(), &rule); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusCreated, rule)
-	return nil
+	return saveBody(w, r, s.welcomeStore, http.StatusCreated, (*welcome.Store).CreateRule)
 }
 
 func (s *Server) updateWelcomeRule(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.welcomeAndID(r)
-	if err != nil {
-		return err
-	}
-	var rule welcome.Rule
-	if err := decode(w, r, &rule); err != nil {
-		return err
-	}
-	rule.ID = id
-	if err := svc.Store().UpdateRule(r.Context(), &rule); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, rule)
-	return nil
+	return replaceByID(w, r, s.welcomeStore,
+		func(store *welcome.Store, ctx context.Context, id int64, rule *welcome.Rule) error {
+			rule.ID = id
+			return store.UpdateRule(ctx, rule)
+		})
 }
 
 func (s *Server) deleteWelcomeRule(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.welcomeAndID(r)
-	if err != nil {
-		return err
-	}
-	if err := svc.Store().DeleteRule(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return deleteByID(w, r, s.welcomeStore, (*welcome.Store).DeleteRule)
 }
 
 func (s *Server) previewWelcome(w http.ResponseWriter, r *http.Request) error {
@@ -119,30 +83,24 @@ func (s *Server) previewWelcome(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, err := svc.Preview(r.Context(), req)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, p)
-	return nil
+	return answer(w, http.StatusOK, p, err)
 }
 
 func (s *Server) listGroupWelcomes(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.welcome()
+	store, err := s.welcomeStore()
 	if err != nil {
 		return err
 	}
-	list, err := svc.Store().GroupTexts(r.Context())
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[welcome.GroupText]{Items: list, Total: int64(len(list))})
-	return nil
+	list, err := store.GroupTexts(r.Context())
+	return answer(w, http.StatusOK, allOf(list), err)
 }
 
 func (s *Server) createGroupWelcome(w http.ResponseWriter, r *http.Request) error {
 	return s.saveGroupWelcome(w, r, 0, http.StatusCreated)
 }
 
+// updateGroupWelcome reads the id before asking for the service, as it
+// always has (hence not replaceByID).
 func (s *Server) updateGroupWelcome(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -151,91 +109,42 @@ func (s *Server) updateGroupWelcome(w http.ResponseWriter, r *http.Request) erro
 	return s.saveGroupWelcome(w, r, id, http.StatusOK)
 }
 
+// saveGroupWelcome stores the body as group text id (0: a new one).
 func (s *Server) saveGroupWelcome(w http.ResponseWriter, r *http.Request, id int64, status int) error {
-	svc, err := s.welcome()
-	if err != nil {
-		return err
-	}
-	var t welcome.GroupText
-	if err := decode(w, r, &t); err != nil {
-		return err
-	}
-	t.ID = id
-	if err := svc.Store().SaveGroupText(r.Context(), &t); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, status, t)
-	return nil
+	return saveBody(w, r, s.welcomeStore, status,
+		func(store *welcome.Store, ctx context.Context, t *welcome.GroupText) error {
+			t.ID = id
+			return store.SaveGroupText(ctx, t)
+		})
 }
 
 func (s *Server) deleteGroupWelcome(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.welcomeAndID(r)
-	if err != nil {
-		return err
-	}
-	if err := svc.Store().DeleteGroupText(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return deleteByID(w, r, s.welcomeStore, (*welcome.Store).DeleteGroupText)
 }
 
 func (s *Server) listGroupTemplates(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.welcome()
+	store, err := s.welcomeStore()
 	if err != nil {
 		return err
 	}
-	list, err := svc.Store().Templates(r.Context())
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[welcome.GroupTemplate]{Items: list, Total: int64(len(list))})
-	return nil
+	list, err := store.Templates(r.Context())
+	return answer(w, http.StatusOK, allOf(list), err)
 }
 
 func (s *Server) createGroupTemplate(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.welcome()
-	if err != nil {
-		return err
-	}
-	var t welcome.GroupTemplate
-	if err := decode(w, r, &t); err != nil {
-		return err
-	}
-	if err := svc.CreateTemplate(r.Context(), &t); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusCreated, t)
-	return nil
+	return saveBody(w, r, s.welcome, http.StatusCreated, (*welcome.Service).CreateTemplate)
 }
 
 func (s *Server) updateGroupTemplate(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.welcomeAndID(r)
-	if err != nil {
-		return err
-	}
-	var t welcome.GroupTemplate
-	if err := decode(w, r, &t); err != nil {
-		return err
-	}
-	t.ID = id
-	if err := svc.UpdateTemplate(r.Context(), &t); err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, t)
-	return nil
+	return replaceByID(w, r, s.welcome,
+		func(svc *welcome.Service, ctx context.Context, id int64, t *welcome.GroupTemplate) error {
+			t.ID = id
+			return svc.UpdateTemplate(ctx, t)
+		})
 }
 
 func (s *Server) deleteGroupTemplate(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.welcomeAndID(r)
-	if err != nil {
-		return err
-	}
-	if err := svc.DeleteTemplate(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return deleteByID(w, r, s.welcome, (*welcome.Service).DeleteTemplate)
 }
 
 func (s *Server) syncGroupTemplates(w http.ResponseWriter, r *http.Request) error {
@@ -244,15 +153,11 @@ func (s *Server) syncGroupTemplates(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	list, err := svc.SyncTemplates(r.Context())
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[welcome.GroupTemplate]{Items: list, Total: int64(len(list))})
-	return nil
+	return answer(w, http.StatusOK, allOf(list), err)
 }
 
 func (s *Server) listWelcomeRecords(w http.ResponseWriter, r *http.Request) error {
-	svc, err := s.welcome()
+	store, err := s.welcomeStore()
 	if err != nil {
 		return err
 	}
@@ -266,24 +171,10 @@ func (s *Server) listWelcomeRecords(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	f.BeforeID = int64(before)
-	recs, err := svc.Store().ListRecords(r.Context(), f)
+	recs, err := store.ListRecords(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	total, err := svc.Store().CountRecords(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, page[welcome.Record]{Items: recs, Total: total})
-	return nil
-}
-
-// welcomeAndID is the welcome service and the route's {id}.
-func (s *Server) welcomeAndID(r *http.Request) (*welcome.Service, int64, error) {
-	svc, err := s.welcome()
-	if err != nil {
-		return nil, 0, err
-	}
-	id, err := pathID(r)
-	return svc, id, err
+	total, err := store.CountRecords(r.Context(), f)
+	return answer(w, http.StatusOK, page[welcome.Record]{Items: recs, Total: total}, err)
 }

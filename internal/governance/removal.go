@@ -64,7 +64,7 @@ func (s *Service) MemberRemoved(ctx context.Context, key, chatID, memberID strin
 
 // write stores steps and queues their sends in one transaction.
 func (s *Service) write(ctx context.Context, key string, steps []step) error {
-	now := s.opts.Store.clock()
+	now := s.opts.Store.clock.Now()
 	err := s.opts.Store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, st := range steps {
 			st.record.fit(now)

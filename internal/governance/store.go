@@ -18,21 +18,14 @@ import (
 // for several replicas sharing one database.
 type Store struct {
 	db    *gorm.DB
-	now   func() time.Time
+	clock storage.Clock
 	rules *storage.Versioned[Rules]
 }
 
 // NewStore returns a Store over db. now is the clock (nil means time.Now).
 func NewStore(db *gorm.DB, now func() time.Time) *Store {
-	if now == nil {
-		now = time.Now
-	}
-	return &Store{db: db, now: now, rules: storage.NewVersioned(db, "governance_rules", "group rules", DefaultRules, now)}
+	return &Store{db: db, clock: now, rules: storage.NewVersioned(db, "governance_rules", "group rules", DefaultRules, now)}
 }
-
-func (s *Store) clock() time.Time { return dbTime(s.now()) }
-
-func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // Version returns the version of the rules in force (0 before any are
 // saved).
@@ -90,7 +83,7 @@ func (s *Store) Allow(ctx context.Context, e *AllowEntry, actor string) error {
 	if err := p.Err(); err != nil {
 		return fmt.Errorf("allow member: %w", err)
 	}
-	e.ID, e.CreatedBy, e.CreatedAt = 0, storage.Truncate(actor, 64), s.clock()
+	e.ID, e.CreatedBy, e.CreatedAt = 0, storage.Truncate(actor, 64), s.clock.Now()
 	added, err := storage.InsertOnce(s.db.WithContext(ctx), e)
 	if err != nil {
 		return storage.Wrap("allow member", err)
@@ -211,7 +204,7 @@ func (s *Store) offences(ctx context.Context, chatID, memberID, key string, sinc
 	var n int64
 	err := s.db.WithContext(ctx).Model(&Record{}).
 		Where("chat_id = ? AND member_id = ? AND message_key <> ? AND created_at >= ? AND step IN ?",
-			chatID, memberID, key, dbTime(since), []string{StepWarning, StepFinalWarning, StepRemovalRequest}).
+			chatID, memberID, key, storage.Timestamp(since), []string{StepWarning, StepFinalWarning, StepRemovalRequest}).
 		Count(&n).Error
 	if err != nil {
 		return 0, storage.Wrap("count member's offences", err)

@@ -94,7 +94,7 @@ func (s *Service) earlyWarning(ctx context.Context, r Rules, m Message) error {
 // raiseAlert records a and queues the operators' message in one
 // transaction, once per group, day and level.
 func (s *Service) raiseAlert(ctx context.Context, cfg AlertConfig, level AlertLevel, a Alert, chat string) error {
-	a.CreatedAt = s.opts.Store.clock()
+	a.CreatedAt = s.opts.Store.clock.Now()
 	a.Reason = storage.Truncate(a.Reason, 255)
 	added := false
 	err := s.opts.Store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -41,7 +41,7 @@ func (s *Syncer) HandleChatEvent(ctx context.Context, e inbox.Event) error {
 	case "update":
 		err = s.onUpdate(ctx, ev, key)
 	case "dismiss":
-		err = s.dismiss(ctx, ev.Chat.ChatID, eventTime(ev, s.store.clock()))
+		err = s.dismiss(ctx, ev.Chat.ChatID, eventTime(ev, s.store.clock.Now()))
 	default:
 		s.log.Warn("group event ignored: unknown change type", "event_id", e.ID, "change_type", ev.ChangeType)
 		return nil
@@ -85,7 +85,7 @@ func (s *Syncer) recordChange(ctx context.Context, chatID, key string) (first, d
 	if _, err := s.store.ensureRow(ctx, chatID); err != nil {
 		return false, false, wrap("record group", err)
 	}
-	first, dismissed, err = s.store.recordChange(ctx, chatID, key, s.store.clock().Add(s.opts.ReconcileDelay))
+	first, dismissed, err = s.store.recordChange(ctx, chatID, key, s.store.clock.Now().Add(s.opts.ReconcileDelay))
 	return first, dismissed, wrap("record group event", err)
 }
 
@@ -115,7 +115,7 @@ func (s *Syncer) onMembers(ctx context.Context, c *callback.ChatChange, key stri
 		kind, delta = ChangeLeft, -n
 	}
 	res, err := s.store.applyMembership(ctx, membership{ChatID: c.ChatID, Key: key, Delta: delta,
-		LastVer: c.LastMemVer, CurVer: c.CurMemVer, Due: s.store.clock().Add(s.opts.ReconcileDelay)})
+		LastVer: c.LastMemVer, CurVer: c.CurMemVer, Due: s.store.clock.Now().Add(s.opts.ReconcileDelay)})
 	if err != nil {
 		return wrap("apply group membership", err)
 	}

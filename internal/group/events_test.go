@@ -60,7 +60,7 @@ func TestHandleChatEvent_ReconcileWins(t *testing.T) {
 		if n := e.reconcileDue(); n != 0 {
 			t.Fatalf("reconcile ran %d before its delay", n)
 		}
-		e.clock.advance(5 * time.Second)
+		e.clock.Advance(5 * time.Second)
 		if n := e.reconcileDue(); n != 1 {
 			t.Fatalf("reconciled %d, want 1", n)
 		}
@@ -114,7 +114,7 @@ func TestHandleChatEvent_Dismiss(t *testing.T) {
 		// Late events do not bring the group back or change it.
 		e.handle("evt:late-join", joined("wr1", 5))
 		e.handle("evt:late-create", chatEvent{change: "create", chat: "wr1"})
-		e.clock.advance(time.Minute)
+		e.clock.Advance(time.Minute)
 		if n := e.reconcileDue(); n != 0 {
 			t.Fatalf("a dismissed group was reconciled %d times", n)
 		}
@@ -143,7 +143,7 @@ func TestHandleChatEvent_CreateRenameAndUnknownGroups(t *testing.T) {
 		if g := e.get("wrNew"); g.SyncedAt != nil || g.Dismissed {
 			t.Fatalf("created group %+v", g)
 		}
-		e.clock.advance(5 * time.Second)
+		e.clock.Advance(5 * time.Second)
 		e.reconcileDue()
 		if g := e.get("wrNew"); g.Name != "新群" || g.MemberCount != 1 || g.SyncedAt == nil {
 			t.Fatalf("created group after reconcile %+v", g)
@@ -151,7 +151,7 @@ func TestHandleChatEvent_CreateRenameAndUnknownGroups(t *testing.T) {
 
 		e.wecom.put("wrNew", "新群改名", 1)
 		e.handle("evt:rename", chatEvent{change: "update", detail: "change_name", chat: "wrNew"})
-		e.clock.advance(5 * time.Second)
+		e.clock.Advance(5 * time.Second)
 		e.reconcileDue()
 
 		// A join in a group qunbot never saw: its count is read at once so
@@ -191,7 +191,7 @@ func TestHandleChatEvent_BadPayloads(t *testing.T) {
 func TestReconcileDue_ClaimedOnce(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
 		e := newEnv(t, db)
-		other, err := group.NewSyncer(group.NewStore(db.DB, e.clock.now), e.wecom, group.SyncerOptions{})
+		other, err := group.NewSyncer(group.NewStore(db.DB, e.clock.Now), e.wecom, group.SyncerOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -203,7 +203,7 @@ func TestReconcileDue_ClaimedOnce(t *testing.T) {
 		for _, id := range []string{"wr1", "wr2", "wr3"} {
 			e.handle("evt:"+id, joined(id, 1))
 		}
-		e.clock.advance(5 * time.Second)
+		e.clock.Advance(5 * time.Second)
 		n1 := e.reconcileDue()
 		n2, err := other.ReconcileDue(t.Context())
 		if err != nil || n1+n2 != 3 || e.wecom.getCount()-gets != 3 {
@@ -214,7 +214,7 @@ func TestReconcileDue_ClaimedOnce(t *testing.T) {
 		// lease ends.
 		e.wecom.getErr["wr1"] = &wecom.NetworkError{API: "externalcontact/groupchat/get", Err: errors.New("connection reset")}
 		e.handle("evt:again", joined("wr1", 1))
-		e.clock.advance(5 * time.Second)
+		e.clock.Advance(5 * time.Second)
 		if n := e.reconcileDue(); n != 0 {
 			t.Fatalf("failed reconcile counted: %d", n)
 		}
@@ -222,7 +222,7 @@ func TestReconcileDue_ClaimedOnce(t *testing.T) {
 		if n := e.reconcileDue(); n != 0 {
 			t.Fatalf("retried before the lease ended: %d", n)
 		}
-		e.clock.advance(time.Minute)
+		e.clock.Advance(time.Minute)
 		if n, err := other.ReconcileDue(t.Context()); n != 1 || err != nil {
 			t.Fatalf("retry after the lease: %d %v", n, err)
 		}
@@ -230,10 +230,10 @@ func TestReconcileDue_ClaimedOnce(t *testing.T) {
 		// One WeCom refuses for good is not retried every lease.
 		e.wecom.getErr["wr2"] = &wecom.APIError{API: "externalcontact/groupchat/get", Code: 48002}
 		e.handle("evt:refused", joined("wr2", 1))
-		e.clock.advance(5 * time.Second)
+		e.clock.Advance(5 * time.Second)
 		before := e.wecom.getCount()
 		e.reconcileDue()
-		e.clock.advance(2 * time.Minute)
+		e.clock.Advance(2 * time.Minute)
 		e.reconcileDue()
 		if reads := e.wecom.getCount() - before; reads != 1 {
 			t.Fatalf("refused reconcile read %d times, want once", reads)
@@ -248,7 +248,7 @@ func TestRun_StopsWithContext(t *testing.T) {
 	}
 	e.wecom.put("wr1", "一群", 2)
 	e.handle("evt:create", chatEvent{change: "create", chat: "wr1"})
-	e.clock.advance(time.Minute)
+	e.clock.Advance(time.Minute)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- e.syncer.Run(ctx, time.Millisecond) }()

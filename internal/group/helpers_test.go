@@ -15,24 +15,6 @@ import (
 	"github.com/qunbot/qunbot/internal/wecom"
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // fakeWeCom answers groupchat/list and groupchat/get from memory, a few
 // groups a page, so paging is exercised.
 type fakeWeCom struct {
@@ -127,7 +109,7 @@ func (f *fakeWeCom) getCount() int {
 // env is a store, a syncer over a fake WeCom and the changes it published.
 type env struct {
 	t      testing.TB
-	clock  *clock
+	clock  *storagetest.Clock
 	store  *group.Store
 	syncer *group.Syncer
 	wecom  *fakeWeCom
@@ -138,8 +120,8 @@ type env struct {
 
 func newEnv(t testing.TB, db storagetest.DB) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}, wecom: newFake()}
-	e.store = group.NewStore(db.DB, e.clock.now)
+	e := &env{t: t, clock: storagetest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), wecom: newFake()}
+	e.store = group.NewStore(db.DB, e.clock.Now)
 	var err error
 	e.syncer, err = group.NewSyncer(e.store, e.wecom, group.SyncerOptions{OnChange: e.observe})
 	if err != nil {

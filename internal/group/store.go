@@ -17,22 +17,14 @@ import (
 // Store keeps the groups, their tags and the applied events. It is safe for
 // concurrent use and for several replicas sharing one database.
 type Store struct {
-	db  *gorm.DB
-	now func() time.Time
+	db    *gorm.DB
+	clock storage.Clock
 }
 
 // NewStore returns a Store over db. now is the clock (nil means time.Now).
 func NewStore(db *gorm.DB, now func() time.Time) *Store {
-	if now == nil {
-		now = time.Now
-	}
-	return &Store{db: db, now: now}
+	return &Store{db: db, clock: now}
 }
-
-// clock returns the current time as the database keeps it.
-func (s *Store) clock() time.Time { return dbTime(s.now()) }
-
-func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // groupRow is a row of customer_groups.
 type groupRow struct {
@@ -182,7 +174,7 @@ func (s *Store) SetStore(ctx context.Context, chatID string, storeID int64) erro
 			return err
 		}
 		return tx.Model(&groupRow{}).Where("chat_id = ?", chatID).
-			Updates(map[string]any{"store_id": storeID, "updated_at": s.clock()}).Error
+			Updates(map[string]any{"store_id": storeID, "updated_at": s.clock.Now()}).Error
 	})
 	return wrap(op, err)
 }
@@ -211,7 +203,7 @@ func (s *Store) SetTags(ctx context.Context, chatID string, tags []string) ([]st
 				return err
 			}
 		}
-		return tx.Model(&groupRow{}).Where("chat_id = ?", chatID).Update("updated_at", s.clock()).Error
+		return tx.Model(&groupRow{}).Where("chat_id = ?", chatID).Update("updated_at", s.clock.Now()).Error
 	})
 	if err != nil {
 		return nil, wrap(op, err)

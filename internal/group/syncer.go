@@ -122,7 +122,7 @@ func (s *Syncer) SyncAll(ctx context.Context) (SyncReport, error) {
 		return rep, err
 	}
 	rep.Missing = len(missing)
-	now := s.store.clock()
+	now := s.store.clock.Now()
 	if err := s.store.scheduleReconcile(ctx, append(failed, missing...), now); err != nil {
 		return rep, fmt.Errorf("sync groups: %w", err)
 	}
@@ -182,7 +182,7 @@ func (s *Syncer) Reconcile(ctx context.Context, chatID string) error {
 	chat, err := s.api.GetGroupChat(ctx, chatID)
 	var apiErr *wecom.APIError
 	if errors.As(err, &apiErr) && apiErr.Code == errChatNotFound {
-		return s.dismiss(ctx, chatID, s.store.clock())
+		return s.dismiss(ctx, chatID, s.store.clock.Now())
 	}
 	if err != nil {
 		return fmt.Errorf("reconcile group %s: %w: %w", chatID, ErrWeCom, err)
@@ -256,7 +256,7 @@ func (s *Syncer) Run(ctx context.Context, every time.Duration) error {
 	var pruned time.Time
 	for {
 		s.pass(ctx)
-		if now := s.store.clock(); now.Sub(pruned) >= time.Hour {
+		if now := s.store.clock.Now(); now.Sub(pruned) >= time.Hour {
 			pruned = now
 			if n, err := s.store.pruneEvents(ctx, now.Add(-s.opts.KeepEvents)); err != nil {
 				s.log.Error("prune group events failed", "err", err)

@@ -32,14 +32,14 @@ type snapshot struct {
 // new. Dismissal, store and tags are left alone. It returns the name the
 // group had before ("" when it is new).
 func (s *Store) saveSnapshot(ctx context.Context, snap snapshot) (prevName string, err error) {
-	now := s.clock()
+	now := s.clock.Now()
 	set := map[string]any{
 		"name": storage.Truncate(snap.Name, maxName), "owner_user_id": storage.Truncate(snap.Owner, maxUserID),
 		"notice": snap.Notice, "member_count": snap.Count, "member_version": storage.Truncate(snap.Version, maxVersion),
 		"synced_at": now, "updated_at": now,
 	}
 	if !snap.CreateTime.IsZero() {
-		set["created_at"] = dbTime(snap.CreateTime)
+		set["created_at"] = storage.Timestamp(snap.CreateTime)
 	}
 	db := s.db.WithContext(ctx)
 	var prev groupRow
@@ -56,7 +56,7 @@ func (s *Store) saveSnapshot(ctx context.Context, snap snapshot) (prevName strin
 // ensureRow inserts an empty row for a group qunbot has not seen, and
 // reports whether it did.
 func (s *Store) ensureRow(ctx context.Context, chatID string) (bool, error) {
-	now := s.clock()
+	now := s.clock.Now()
 	return storage.InsertOnce(s.db.WithContext(ctx), &groupRow{ChatID: chatID, RecordedAt: now, UpdatedAt: now})
 }
 
@@ -94,7 +94,7 @@ func (s *Store) applyMembership(ctx context.Context, m membership) (applied, err
 		out.First = true
 		if row.SyncedAt != nil && m.Delta != 0 && versionsAllow(row.MemberVersion, m.LastVer, m.CurVer) {
 			out.Counted, out.MemberCount = true, max(0, row.MemberCount+m.Delta)
-			set := map[string]any{"member_count": out.MemberCount, "updated_at": s.clock()}
+			set := map[string]any{"member_count": out.MemberCount, "updated_at": s.clock.Now()}
 			if m.CurVer != "" {
 				set["member_version"] = storage.Truncate(m.CurVer, maxVersion)
 			}
@@ -143,14 +143,14 @@ func (s *Store) recordChange(ctx context.Context, chatID, key string, due time.T
 // recordEvent notes that the event with key was applied; false when it
 // already was.
 func (s *Store) recordEvent(tx *gorm.DB, key, chatID string) (bool, error) {
-	return storage.InsertOnce(tx, &eventRow{DedupeKey: key, ChatID: chatID, AppliedAt: s.clock()})
+	return storage.InsertOnce(tx, &eventRow{DedupeKey: key, ChatID: chatID, AppliedAt: s.clock.Now()})
 }
 
 // schedule asks for a reconcile of a live group at due, unless one is due
 // sooner and not running yet. A reconcile running now is asked to run again:
 // it may have read the group before this change.
 func schedule(tx *gorm.DB, chatID string, due time.Time) error {
-	due = dbTime(due)
+	due = storage.Timestamp(due)
 	return tx.Model(&groupRow{}).
 		Where("chat_id = ? AND dismissed = ? AND (reconcile_due_at IS NULL OR reconcile_due_at > ? OR reconcile_claim IS NOT NULL)", chatID, false, due).
 		Updates(map[string]any{"reconcile_due_at": due, "reconcile_claim": nil}).Error
@@ -174,7 +174,7 @@ func (s *Store) markDismissed(ctx context.Context, chatID string, at time.Time) 
 		return false, err
 	}
 	res := s.db.WithContext(ctx).Model(&groupRow{}).Where("chat_id = ? AND dismissed = ?", chatID, false).Updates(map[string]any{
-		"dismissed": true, "dismissed_at": dbTime(at), "reconcile_due_at": nil, "reconcile_claim": nil, "updated_at": s.clock(),
+		"dismissed": true, "dismissed_at": storage.Timestamp(at), "reconcile_due_at": nil, "reconcile_claim": nil, "updated_at": s.clock.Now(),
 	})
 	return res.RowsAffected == 1, res.Error
 }
@@ -184,7 +184,7 @@ func (s *Store) markDismissed(ctx context.Context, chatID string, at time.Time) 
 // claim that is not finished (the process died, WeCom failed) is due again
 // when the lease ends.
 func (s *Store) claimDue(ctx context.Context, limit int, lease time.Duration) ([]string, string, error) {
-	now := s.clock()
+	now := s.clock.Now()
 	db := s.db.WithContext(ctx)
 	var due []string
 	err := db.Model(&groupRow{}).Where("dismissed = ? AND reconcile_due_at <= ?", false, now).
@@ -221,7 +221,7 @@ func (s *Store) liveChatIDs(ctx context.Context) ([]string, error) {
 // pruneEvents forgets applied events older than before: WeCom retries an
 // event for seconds, and the inbox keeps its own dedupe.
 func (s *Store) pruneEvents(ctx context.Context, before time.Time) (int64, error) {
-	res := s.db.WithContext(ctx).Where("applied_at < ?", dbTime(before)).Delete(&eventRow{})
+	res := s.db.WithContext(ctx).Where("applied_at < ?", storage.Timestamp(before)).Delete(&eventRow{})
 	return res.RowsAffected, wrap("prune group events", res.Error)
 }
 

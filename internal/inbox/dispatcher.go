@@ -219,14 +219,14 @@ func (d *Dispatcher) round(claimCtx, work context.Context, limit int) (int, erro
 
 // dispatch runs e's handlers and records the outcome.
 func (d *Dispatcher) dispatch(ctx context.Context, e Event) {
-	start := d.store.now()
+	start := d.store.clock.Raw()
 	result, err := d.settle(ctx, e)
 	if err != nil {
 		// The lease will expire and the event be claimed again.
 		d.opts.Logger.Error("inbox event outcome not recorded", "event_id", e.ID, "kind", e.Kind, "result", result, "err", err)
 	}
 	if d.opts.Observer != nil {
-		d.opts.Observer.Handled(e.Kind, result, d.store.now().Sub(start))
+		d.opts.Observer.Handled(e.Kind, result, d.store.clock.Raw().Sub(start))
 	}
 }
 
@@ -254,7 +254,7 @@ func (d *Dispatcher) settle(ctx context.Context, e Event) (string, error) {
 		d.opts.Logger.Warn("inbox event dead: out of attempts", "event_id", e.ID, "kind", e.Kind, "attempts", e.Attempts, "err", err)
 		return "dead", d.store.MarkDead(mctx, e.ID, fmt.Errorf("gave up after %d attempts: %w", e.Attempts, err))
 	}
-	next := d.store.now().Add(Backoff(e.Attempts, d.opts.MinBackoff, d.opts.MaxBackoff))
+	next := d.store.clock.Raw().Add(Backoff(e.Attempts, d.opts.MinBackoff, d.opts.MaxBackoff))
 	d.opts.Logger.Info("inbox event will be retried", "event_id", e.ID, "kind", e.Kind, "attempts", e.Attempts, "next_attempt_at", next, "err", err)
 	return "retry", d.store.MarkRetry(mctx, e.ID, err, next)
 }

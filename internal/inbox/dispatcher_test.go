@@ -49,7 +49,7 @@ func (o *outcomes) Handled(kind, result string, _ time.Duration) {
 var testOptions = inbox.Options{Workers: 2, MaxAttempts: 3, Lease: time.Minute, MinBackoff: time.Second, MaxBackoff: time.Minute}
 
 // setup returns a fake clock, a store on db using it and a dispatcher.
-func setup(db storagetest.DB, opts inbox.Options) (*fakeClock, *inbox.Store, *inbox.Dispatcher) {
+func setup(db storagetest.DB, opts inbox.Options) (*storagetest.Clock, *inbox.Store, *inbox.Dispatcher) {
 	clock := newClock()
 	s := inbox.NewStore(db.DB, clock.Now)
 	return clock, s, inbox.NewDispatcher(s, opts)

@@ -3,7 +3,6 @@ package inbox_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,26 +13,9 @@ import (
 	"github.com/qunbot/qunbot/internal/storage/storagetest"
 )
 
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 3, 4, 9, 30, 0, 123456000, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newClock is a test clock at 2025-03-04 09:30:00.123456 UTC.
+func newClock() *storagetest.Clock {
+	return storagetest.NewClock(time.Date(2025, 3, 4, 9, 30, 0, 123456000, time.UTC))
 }
 
 // reopen opens a second, independent handle on the database of db, as a

@@ -17,25 +17,15 @@ import (
 // Store keeps events in inbox_events. It is safe for concurrent use and for
 // several replicas sharing one database.
 type Store struct {
-	db  *gorm.DB
-	now func() time.Time
-	rec recorder
+	db    *gorm.DB
+	clock storage.Clock
+	rec   recorder
 }
 
 // NewStore returns a Store over db. now is the clock (nil means time.Now);
 // tests pass a fake one.
 func NewStore(db *gorm.DB, now func() time.Time) *Store {
-	if now == nil {
-		now = time.Now
-	}
-	return &Store{db: db, now: now, rec: newRecorder(db)}
-}
-
-// clock returns the current time as the database keeps it: UTC, to the
-// microsecond (MySQL's DATETIME(6)), so what is written compares equal to
-// what is read back on both engines.
-func (s *Store) clock() time.Time {
-	return s.now().UTC().Truncate(time.Microsecond)
+	return &Store{db: db, clock: now, rec: newRecorder(db)}
 }
 
 // Record stores e as a new pending event and reports whether it was new. A
@@ -51,7 +41,7 @@ func (s *Store) Record(ctx context.Context, e *Event) (bool, error) {
 	if err := validate(e); err != nil {
 		return false, fmt.Errorf("record inbox event: %w", err)
 	}
-	now := s.clock()
+	now := s.clock.Now()
 	e.ID, e.State, e.Attempts, e.LockedUntil, e.HandledAt, e.LastError = 0, StatePending, 0, nil, nil, ""
 	e.ReceivedAt = orNow(e.ReceivedAt, now)
 	e.NextAttemptAt = orNow(e.NextAttemptAt, now)
@@ -81,7 +71,7 @@ func orNow(t, now time.Time) time.Time {
 	if t.IsZero() {
 		return now
 	}
-	return t.UTC().Truncate(time.Microsecond)
+	return storage.Timestamp(t)
 }
 
 // Claim takes up to limit due events (pending, due, not held by another
@@ -94,7 +84,7 @@ func (s *Store) Claim(ctx context.Context, limit int, lease time.Duration) ([]Ev
 	if limit <= 0 {
 		return nil, nil
 	}
-	now := s.clock()
+	now := s.clock.Now()
 	until := now.Add(lease)
 	var events []Event
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -136,7 +126,7 @@ func (s *Store) MarkDead(ctx context.Context, id int64, cause error) error {
 }
 
 func (s *Store) finish(ctx context.Context, op string, id int64, to State, lastError string) error {
-	set := map[string]any{"state": to, "locked_until": nil, "handled_at": s.clock()}
+	set := map[string]any{"state": to, "locked_until": nil, "handled_at": s.clock.Now()}
 	if lastError != "" {
 		set["last_error"] = lastError
 	}
@@ -149,7 +139,7 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, cause error, next time.
 	return s.transition(ctx, "mark inbox event for retry", id, []State{StatePending}, map[string]any{
 		"locked_until":    nil,
 		"last_error":      errorText(cause),
-		"next_attempt_at": next.UTC().Truncate(time.Microsecond),
+		"next_attempt_at": storage.Timestamp(next),
 	})
 }
 
@@ -160,7 +150,7 @@ func (s *Store) Retry(ctx context.Context, id int64) error {
 	return s.transition(ctx, "retry inbox event", id, []State{StateDead, StateUnhandled}, map[string]any{
 		"state":           StatePending,
 		"attempts":        0,
-		"next_attempt_at": s.clock(),
+		"next_attempt_at": s.clock.Now(),
 		"locked_until":    nil,
 		"handled_at":      nil,
 	})

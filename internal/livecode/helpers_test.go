@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,24 +19,6 @@ import (
 	"github.com/qunbot/qunbot/internal/wecom/wecomtest"
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // staff answers a store's staff from a map.
 type staff map[int64][]string
 
@@ -47,7 +28,7 @@ func (s staff) StoreStaffUserIDs(_ context.Context, id int64) ([]string, error) 
 type env struct {
 	t      testing.TB
 	db     storagetest.DB
-	clock  *clock
+	clock  *storagetest.Clock
 	fake   *wecomtest.Server
 	client *wecom.Client
 	groups *group.Store
@@ -65,7 +46,7 @@ func newEnv(t testing.TB, db storagetest.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clock: &clock{t: time.Date(2026, 6, 10, 2, 0, 0, 0, time.UTC)}, fake: fake, client: client, seq: &atomic.Int64{}}
+	e := &env{t: t, db: db, clock: storagetest.NewClock(time.Date(2026, 6, 10, 2, 0, 0, 0, time.UTC)), fake: fake, client: client, seq: &atomic.Int64{}}
 	e.start()
 	return e
 }
@@ -78,10 +59,10 @@ func (e *env) replica() *env {
 }
 
 func (e *env) start() {
-	e.groups = group.NewStore(e.db.DB, e.clock.now)
-	e.outbox = outbox.NewStore(e.db.DB, e.clock.now)
+	e.groups = group.NewStore(e.db.DB, e.clock.Now)
+	e.outbox = outbox.NewStore(e.db.DB, e.clock.Now)
 	svc, err := livecode.New(livecode.Options{DB: e.db.DB, Groups: e.groups, WeCom: e.client, Outbox: e.outbox,
-		Staff: staff{7: {"zhangsan"}}, AlertUsers: []string{"op1"}, Now: e.clock.now, RetryDelay: time.Millisecond})
+		Staff: staff{7: {"zhangsan"}}, AlertUsers: []string{"op1"}, Now: e.clock.Now, RetryDelay: time.Millisecond})
 	if err != nil {
 		e.t.Fatal(err)
 	}

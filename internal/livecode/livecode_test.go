@@ -295,7 +295,7 @@ func TestLanding_FollowsOtherReplicas(t *testing.T) {
 	if _, body := other.page(c.Code); !strings.Contains(body, "群g1") {
 		t.Fatal("the page was read again before CacheTTL")
 	}
-	e.clock.advance(2 * time.Second)
+	e.clock.Advance(2 * time.Second)
 	if _, body := other.page(c.Code); !strings.Contains(body, "群g2") {
 		t.Fatalf("after CacheTTL the page still shows g1:\n%s", body)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/qunbot/qunbot/internal/group"
 	"github.com/qunbot/qunbot/internal/outbox"
+	"github.com/qunbot/qunbot/internal/storage"
 	"github.com/qunbot/qunbot/internal/wecom"
 )
 
@@ -112,7 +113,7 @@ func New(opts Options) (*Service, error) {
 	return &Service{opts: opts, db: opts.DB, log: opts.Logger, views: viewCounter{counts: map[int64]*viewCount{}}}, nil
 }
 
-func (s *Service) now() time.Time { return dbTime(s.opts.Now()) }
+func (s *Service) now() time.Time { return storage.Timestamp(s.opts.Now()) }
 
 // day is the statistics day of t.
 func (s *Service) day(t time.Time) string { return t.In(s.opts.Location).Format(time.DateOnly) }

@@ -180,8 +180,6 @@ func utc(t *time.Time) *time.Time {
 	return &u
 }
 
-func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
 // wrap adds op to err, keeping the fault vocabulary and marking an
 // unreachable database.
 func wrap(op string, err error) error {

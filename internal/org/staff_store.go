@@ -20,7 +20,7 @@ func (s *Store) CreateStaff(ctx context.Context, st *Staff) error {
 	if err := validateStaff(st); err != nil {
 		return fmt.Errorf("create staff: %w", err)
 	}
-	now := s.clock()
+	now := s.clock.Now()
 	st.ID, st.Active, st.CreatedAt, st.UpdatedAt = 0, true, now, now
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := checkStore(tx, st.StoreID); err != nil {
@@ -45,7 +45,7 @@ func (s *Store) UpdateStaff(ctx context.Context, st *Staff) error {
 	if err := validateStaff(st); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	st.UpdatedAt = s.clock()
+	st.UpdatedAt = s.clock.Now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var old staffRow
 		if err := tx.Where("id = ?", st.ID).Take(&old).Error; err != nil {
@@ -107,7 +107,7 @@ func (s *Store) DeactivateStaff(ctx context.Context, id int64) error {
 }
 
 func (s *Store) setFlags(ctx context.Context, op string, id int64, set map[string]any) error {
-	set["updated_at"] = s.clock()
+	set["updated_at"] = s.clock.Now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("id = ?", id).Take(&staffRow{}).Error; err != nil {
 			return err

@@ -16,21 +16,14 @@ import (
 // Store keeps shops and staff. It is safe for concurrent use and for
 // several replicas sharing one database.
 type Store struct {
-	db  *gorm.DB
-	now func() time.Time
+	db    *gorm.DB
+	clock storage.Clock
 }
 
 // NewStore returns a Store over db. now is the clock (nil means time.Now).
 func NewStore(db *gorm.DB, now func() time.Time) *Store {
-	if now == nil {
-		now = time.Now
-	}
-	return &Store{db: db, now: now}
+	return &Store{db: db, clock: now}
 }
-
-// clock returns the current time as the database keeps it: UTC, to the
-// microsecond.
-func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // staffRow is a row of staff: the WeCom user id is NULL when unset, so the
 // unique index only holds between people who have one.
@@ -100,7 +93,7 @@ func (s *Store) CreateShop(ctx context.Context, sh *Shop) error {
 	if err := validateShop(sh); err != nil {
 		return fmt.Errorf("create store: %w", err)
 	}
-	now := s.clock()
+	now := s.clock.Now()
 	sh.ID, sh.Active, sh.CreatedAt, sh.UpdatedAt = 0, true, now, now
 	return wrap("create store", codeTaken(s.db.WithContext(ctx).Create(sh).Error))
 }
@@ -113,7 +106,7 @@ func (s *Store) UpdateShop(ctx context.Context, sh *Shop) error {
 	if err := validateShop(sh); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	sh.UpdatedAt = s.clock()
+	sh.UpdatedAt = s.clock.Now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var old Shop
 		if err := tx.Where("id = ?", sh.ID).Take(&old).Error; err != nil {
@@ -143,7 +136,7 @@ func (s *Store) DeactivateShop(ctx context.Context, id int64) error {
 		if err := tx.Where("id = ?", id).Take(&Shop{}).Error; err != nil {
 			return err
 		}
-		return tx.Model(&Shop{}).Where("id = ?", id).Updates(map[string]any{"active": false, "updated_at": s.clock()}).Error
+		return tx.Model(&Shop{}).Where("id = ?", id).Updates(map[string]any{"active": false, "updated_at": s.clock.Now()}).Error
 	})
 	return wrap(op, err)
 }

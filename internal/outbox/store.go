@@ -16,34 +16,21 @@ import (
 // Store keeps messages in outbox_messages. It is safe for concurrent use and
 // for several replicas sharing one database.
 type Store struct {
-	db  *gorm.DB
-	now func() time.Time
+	db    *gorm.DB
+	clock storage.Clock
 }
 
 // NewStore returns a Store over db. now is the clock (nil means time.Now);
 // tests pass a fake one.
 func NewStore(db *gorm.DB, now func() time.Time) *Store {
-	if now == nil {
-		now = time.Now
-	}
-	return &Store{db: db, now: now}
-}
-
-// clock returns the current time as the database keeps it: UTC, to the
-// microsecond.
-func (s *Store) clock() time.Time {
-	return dbTime(s.now())
-}
-
-func dbTime(t time.Time) time.Time {
-	return t.UTC().Truncate(time.Microsecond)
+	return &Store{db: db, clock: now}
 }
 
 // Enqueue stores m as a pending message and reports whether it was new. A
 // second intent with the same IdempotencyKey is not an error: it returns
 // false and leaves the first row alone.
 func (s *Store) Enqueue(ctx context.Context, m *Message) (bool, error) {
-	return EnqueueTx(s.db.WithContext(ctx), m, s.now())
+	return EnqueueTx(s.db.WithContext(ctx), m, s.clock.Now())
 }
 
 // EnqueueTx is Enqueue inside the caller's transaction tx, so that a handler
@@ -55,7 +42,7 @@ func EnqueueTx(tx *gorm.DB, m *Message, now time.Time) (bool, error) {
 	if err := validate(m); err != nil {
 		return false, fmt.Errorf("enqueue outbox message: %w", err)
 	}
-	now = dbTime(now)
+	now = storage.Timestamp(now)
 	m.ID, m.State, m.Attempts, m.LockedUntil, m.SentAt, m.LastError, m.Response = 0, StatePending, 0, nil, nil, "", ""
 	m.CreatedAt = now
 	if m.MaxAttempts == 0 {
@@ -64,7 +51,7 @@ func EnqueueTx(tx *gorm.DB, m *Message, now time.Time) (bool, error) {
 	if m.NextAttemptAt.IsZero() {
 		m.NextAttemptAt = now
 	}
-	m.NextAttemptAt = dbTime(m.NextAttemptAt)
+	m.NextAttemptAt = storage.Timestamp(m.NextAttemptAt)
 	inserted, err := storage.InsertOnce(tx, m)
 	if err != nil {
 		return false, storage.Wrap(fmt.Sprintf("enqueue outbox message %q", m.IdempotencyKey), err)
@@ -103,7 +90,7 @@ func (s *Store) claim(ctx context.Context, limit int, lease time.Duration, skip 
 	if limit <= 0 {
 		return nil, nil
 	}
-	now := s.clock()
+	now := s.clock.Now()
 	until := now.Add(lease)
 	var msgs []Message
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -135,7 +122,7 @@ func (s *Store) claim(ctx context.Context, limit int, lease time.Duration, skip 
 // MarkSent records that the API accepted a sending message, and its answer.
 func (s *Store) MarkSent(ctx context.Context, id int64, response string) error {
 	return s.transition(ctx, "mark outbox message sent", id, StateSending, map[string]any{
-		"state": StateSent, "locked_until": nil, "sent_at": s.clock(), "response": storage.Truncate(response, maxResponse),
+		"state": StateSent, "locked_until": nil, "sent_at": s.clock.Now(), "response": storage.Truncate(response, maxResponse),
 	})
 }
 
@@ -143,7 +130,7 @@ func (s *Store) MarkSent(ctx context.Context, id int64, response string) error {
 // to be tried again at next.
 func (s *Store) MarkRetry(ctx context.Context, id int64, cause error, next time.Time) error {
 	return s.transition(ctx, "mark outbox message for retry", id, StateSending, map[string]any{
-		"state": StatePending, "locked_until": nil, "last_error": errorText(cause), "next_attempt_at": dbTime(next),
+		"state": StatePending, "locked_until": nil, "last_error": errorText(cause), "next_attempt_at": storage.Timestamp(next),
 	})
 }
 
@@ -158,7 +145,7 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, cause error) error {
 // uncounting the attempt that did not happen.
 func (s *Store) postpone(ctx context.Context, id int64, next time.Time) error {
 	return s.transition(ctx, "postpone outbox message", id, StateSending, map[string]any{
-		"state": StatePending, "locked_until": nil, "next_attempt_at": dbTime(next), "attempts": gorm.Expr("attempts - 1"),
+		"state": StatePending, "locked_until": nil, "next_attempt_at": storage.Timestamp(next), "attempts": gorm.Expr("attempts - 1"),
 	})
 }
 
@@ -167,7 +154,7 @@ func (s *Store) postpone(ctx context.Context, id int64, next time.Time) error {
 // make when the failure was an interrupted send.
 func (s *Store) Retry(ctx context.Context, id int64) error {
 	return s.transition(ctx, "retry outbox message", id, StateFailed, map[string]any{
-		"state": StatePending, "attempts": 0, "next_attempt_at": s.clock(), "locked_until": nil,
+		"state": StatePending, "attempts": 0, "next_attempt_at": s.clock.Now(), "locked_until": nil,
 	})
 }
 
@@ -195,7 +182,7 @@ func (s *Store) transition(ctx context.Context, op string, id int64, from State,
 // ran out: the worker sending them died.
 func (s *Store) interrupted(ctx context.Context, limit int) ([]Message, error) {
 	var msgs []Message
-	err := s.db.WithContext(ctx).Where("state = ? AND locked_until <= ?", StateSending, s.clock()).
+	err := s.db.WithContext(ctx).Where("state = ? AND locked_until <= ?", StateSending, s.clock.Now()).
 		Order("id").Limit(limit).Find(&msgs).Error
 	if err != nil {
 		return nil, storage.Wrap("find interrupted outbox messages", err)
@@ -211,11 +198,11 @@ func (s *Store) settleInterrupted(ctx context.Context, m Message, resend bool) (
 	case resend && m.Attempts >= m.MaxAttempts:
 		set["last_error"] = fmt.Sprintf("gave up after %d attempts: the last was interrupted during send", m.Attempts)
 	case resend:
-		set = map[string]any{"state": StatePending, "locked_until": nil, "next_attempt_at": s.clock(),
+		set = map[string]any{"state": StatePending, "locked_until": nil, "next_attempt_at": s.clock.Now(),
 			"last_error": "interrupted during send; queued again because the api is idempotent"}
 	}
 	res := s.db.WithContext(ctx).Model(&Message{}).
-		Where("id = ? AND state = ? AND locked_until <= ?", m.ID, StateSending, s.clock()).Updates(set)
+		Where("id = ? AND state = ? AND locked_until <= ?", m.ID, StateSending, s.clock.Now()).Updates(set)
 	if res.Error != nil {
 		return false, storage.Wrap(fmt.Sprintf("recover interrupted outbox message %d", m.ID), res.Error)
 	}

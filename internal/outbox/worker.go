@@ -211,7 +211,7 @@ func (w *Worker) SendOnce(ctx context.Context) (int, error) {
 }
 
 func (w *Worker) round(claimCtx, work context.Context, limit int) (int, error) {
-	msgs, err := w.store.claim(claimCtx, limit, w.opts.Lease, w.throttled(w.store.now()))
+	msgs, err := w.store.claim(claimCtx, limit, w.opts.Lease, w.throttled(w.store.clock.Raw()))
 	if err != nil {
 		return 0, err
 	}
@@ -248,14 +248,14 @@ func (w *Worker) recoverInterrupted(ctx context.Context) (int, error) {
 
 // process sends m and records the outcome.
 func (w *Worker) process(ctx context.Context, m Message) {
-	start := w.store.now()
+	start := w.store.clock.Raw()
 	result, err := w.settle(ctx, m)
 	if err != nil {
 		w.opts.Logger.Error("outbox message outcome not recorded; its lease will expire and it will be settled as interrupted",
 			"message_id", m.ID, "api", m.API, "result", result, "err", err)
 	}
 	if w.opts.Observer != nil {
-		w.opts.Observer.Sent(m.API, result, w.store.now().Sub(start))
+		w.opts.Observer.Sent(m.API, result, w.store.clock.Raw().Sub(start))
 	}
 }
 
@@ -269,8 +269,8 @@ func (w *Worker) settle(ctx context.Context, m Message) (string, error) {
 		return "failed", w.store.MarkFailed(mctx, m.ID, fmt.Errorf("no sender registered for api %s", m.API))
 	}
 	// Another worker may have taken the last token since the claim.
-	if wait := r.wait(w.store.now()); wait > 0 {
-		return "throttled", w.store.postpone(mctx, m.ID, w.store.now().Add(wait))
+	if wait := r.wait(w.store.clock.Raw()); wait > 0 {
+		return "throttled", w.store.postpone(mctx, m.ID, w.store.clock.Raw().Add(wait))
 	}
 	resp, err := w.send(ctx, r.Sender, m)
 	if err == nil {
@@ -285,7 +285,7 @@ func (w *Worker) settle(ctx context.Context, m Message) (string, error) {
 		w.opts.Logger.Warn("outbox message failed: out of attempts", "message_id", m.ID, "api", m.API, "attempts", m.Attempts, "err", err)
 		return "failed", w.store.MarkFailed(mctx, m.ID, fmt.Errorf("gave up after %d attempts: %w", m.Attempts, err))
 	}
-	next := w.store.now().Add(max(inbox.Backoff(m.Attempts, w.opts.MinBackoff, w.opts.MaxBackoff), retryAfter))
+	next := w.store.clock.Raw().Add(max(inbox.Backoff(m.Attempts, w.opts.MinBackoff, w.opts.MaxBackoff), retryAfter))
 	w.opts.Logger.Info("outbox message will be retried", "message_id", m.ID, "api", m.API, "attempts", m.Attempts, "next_attempt_at", next, "err", err)
 	return "retry", w.store.MarkRetry(mctx, m.ID, err, next)
 }

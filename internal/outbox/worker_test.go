@@ -29,7 +29,7 @@ func (r *results) Sent(api, result string, _ time.Duration) {
 }
 
 // setup returns a fake clock, a store on db using it and a worker.
-func setup(db storagetest.DB, opts outbox.WorkerOptions) (*fakeClock, *outbox.Store, *outbox.Worker) {
+func setup(db storagetest.DB, opts outbox.WorkerOptions) (*storagetest.Clock, *outbox.Store, *outbox.Worker) {
 	clock := newClock()
 	s := outbox.NewStore(db.DB, clock.Now)
 	return clock, s, outbox.NewWorker(s, opts)

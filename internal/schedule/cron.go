@@ -10,6 +10,8 @@ import (
 
 	// Asia/Shanghai must resolve in slim images without a zoneinfo folder.
 	_ "time/tzdata"
+
+	"github.com/qunbot/qunbot/internal/storage"
 )
 
 // DefaultTimeZone is the zone of a task that names none.
@@ -152,7 +154,7 @@ func (z inZone) Next(t time.Time) time.Time {
 	if next.IsZero() {
 		return next
 	}
-	return dbTime(next)
+	return storage.Timestamp(next)
 }
 
 // Preview returns the next n activations of expr in zone tz after from, in
@@ -175,11 +177,6 @@ func Preview(expr, tz string, from time.Time, n int) ([]time.Time, error) {
 		return nil, &CronError{Expr: expr, Reason: "表达式在未来 5 年内不会触发 (the expression never fires within 5 years)"}
 	}
 	return out, nil
-}
-
-// dbTime is t as the database keeps it: UTC, to the microsecond.
-func dbTime(t time.Time) time.Time {
-	return t.UTC().Truncate(time.Microsecond)
 }
 
 // clip cuts s to at most max characters, marking the cut.

@@ -15,33 +15,9 @@ import (
 	"github.com/qunbot/qunbot/internal/wecom"
 )
 
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
 // newClock starts on Monday 2026-11-23 10:00:00 in Shanghai.
-func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
+func newClock() *storagetest.Clock {
+	return storagetest.NewClock(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
 }
 
 // shanghai is a wall-clock time in Asia/Shanghai.

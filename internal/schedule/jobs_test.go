@@ -79,7 +79,7 @@ func (f *fakeResults) GetGroupMsgSendResult(_ context.Context, q wecom.GroupMsgS
 }
 
 type env struct {
-	clock  *fakeClock
+	clock  *storagetest.Clock
 	store  *schedule.Store
 	outbox *outbox.Store
 	sched  *schedule.Scheduler

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/qunbot/qunbot/internal/outbox"
+	"github.com/qunbot/qunbot/internal/storage"
 	"github.com/qunbot/qunbot/internal/wecom"
 )
 
@@ -64,7 +65,7 @@ func (s *Scheduler) checkMessage(ctx context.Context, id int64, rows []targetRow
 	if err != nil {
 		return err
 	}
-	now := dbTime(s.opts.Now())
+	now := storage.Timestamp(s.opts.Now())
 	switch {
 	case m.State == outbox.StateFailed:
 		return s.settle(ctx, rows, func(r *targetRow) {

@@ -121,7 +121,7 @@ func utcPtr(t *time.Time) *time.Time {
 // newRun is the row of an occurrence of t at scheduledAt.
 func newRun(t Task, at time.Time, trig Trigger, status RunStatus, now time.Time) runRow {
 	return runRow{TaskID: t.ID, TaskName: t.Name, Kind: string(t.Kind), Manual: trig == TriggerManual,
-		RunTrigger: string(trig), ScheduledAt: dbTime(at), Status: string(status), Sent: "[]", Warnings: "[]",
+		RunTrigger: string(trig), ScheduledAt: storage.Timestamp(at), Status: string(status), Sent: "[]", Warnings: "[]",
 		CreatedAt: now}
 }
 
@@ -169,7 +169,7 @@ func (s *Store) RunNow(ctx context.Context, actor string, id int64) (Run, error)
 		if err != nil {
 			return err
 		}
-		now := s.clock()
+		now := s.clock.Now()
 		row = newRun(t, now, TriggerManual, RunQueued, now)
 		row.Actor = clip(actor, 64)
 		ok, err := storage.InsertOnce(tx, &row)
@@ -200,7 +200,7 @@ func (s *Store) start(ctx context.Context, id int64, runner string) (bool, error
 	var won bool
 	err := retryDeadlock(func() error {
 		res := s.db.WithContext(ctx).Model(&runRow{}).Where("id = ? AND status = ?", id, RunQueued).
-			Updates(map[string]any{"status": RunRunning, "runner": runner, "started_at": s.clock()})
+			Updates(map[string]any{"status": RunRunning, "runner": runner, "started_at": s.clock.Now()})
 		won = res.RowsAffected == 1
 		return res.Error
 	})
@@ -213,8 +213,8 @@ func (s *Store) start(ctx context.Context, id int64, runner string) (bool, error
 // abandonInterrupted fails the runs still running that started before
 // cutoff: the bot running them stopped during the run.
 func (s *Store) abandonInterrupted(ctx context.Context, cutoff time.Time) (int64, error) {
-	res := s.db.WithContext(ctx).Model(&runRow{}).Where("status = ? AND started_at < ?", RunRunning, dbTime(cutoff)).
-		Updates(map[string]any{"status": RunFailed, "finished_at": s.clock(),
+	res := s.db.WithContext(ctx).Model(&runRow{}).Where("status = ? AND started_at < ?", RunRunning, storage.Timestamp(cutoff)).
+		Updates(map[string]any{"status": RunFailed, "finished_at": s.clock.Now(),
 			"error_text": "执行中断:机器人在执行期间停止,未重新执行以免重复发送 (interrupted: the bot stopped during the run; not repeated to avoid a duplicate send)"})
 	if res.Error != nil {
 		return 0, storage.Wrap("fail interrupted runs", res.Error)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/qunbot/qunbot/internal/storage"
 )
 
 // Job is what a task of one kind does when it runs. It gets the task as
@@ -314,7 +316,7 @@ func (s *Scheduler) missedReason(at time.Time) string {
 // recordSkipped records an occurrence that did not run, unless another
 // replica has recorded it.
 func (s *Scheduler) recordSkipped(ctx context.Context, t Task, at time.Time, trig Trigger, reason string) error {
-	now := dbTime(s.opts.Now())
+	now := storage.Timestamp(s.opts.Now())
 	row := newRun(t, at, trig, RunSkipped, now)
 	row.Runner, row.FinishedAt, row.ErrorText = s.opts.Runner, &now, reason
 	if _, err := s.opts.Store.claim(ctx, &row); err != nil {
@@ -332,7 +334,7 @@ func (s *Scheduler) claimAndStart(ctx context.Context, t Task, at time.Time, tri
 	if !s.acquire(t.ID) {
 		return s.recordSkipped(ctx, t, at, trig, "上一次执行尚未结束 (the previous run is still running)")
 	}
-	now := dbTime(s.opts.Now())
+	now := storage.Timestamp(s.opts.Now())
 	row := newRun(t, at, trig, RunRunning, now)
 	row.Runner, row.StartedAt = s.opts.Runner, &now
 	won, err := s.opts.Store.claim(ctx, &row)
@@ -434,7 +436,7 @@ func (s *Scheduler) startManual(ctx context.Context, row runRow) bool {
 	if err != nil || !won {
 		return false
 	}
-	now := dbTime(s.opts.Now())
+	now := storage.Timestamp(s.opts.Now())
 	row.Status, row.Runner, row.StartedAt = string(RunRunning), s.opts.Runner, &now
 	t, err := s.opts.Store.Get(ctx, row.TaskID)
 	if err != nil {

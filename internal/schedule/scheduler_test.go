@@ -13,7 +13,7 @@ import (
 	"github.com/qunbot/qunbot/internal/storage/storagetest"
 )
 
-func newScheduler(s *schedule.Store, clock *fakeClock, runner string, jobs map[schedule.Kind]schedule.Job) *schedule.Scheduler {
+func newScheduler(s *schedule.Store, clock *storagetest.Clock, runner string, jobs map[schedule.Kind]schedule.Job) *schedule.Scheduler {
 	return schedule.New(schedule.Options{Store: s, Jobs: jobs, Runner: runner, Now: clock.Now})
 }
 

@@ -19,19 +19,14 @@ import (
 // for concurrent use and for several replicas sharing one database; the
 // console and the bot each hold one.
 type Store struct {
-	db  *gorm.DB
-	now func() time.Time
+	db    *gorm.DB
+	clock storage.Clock
 }
 
 // NewStore returns a Store over db. now is the clock (nil means time.Now).
 func NewStore(db *gorm.DB, now func() time.Time) *Store {
-	if now == nil {
-		now = time.Now
-	}
-	return &Store{db: db, now: now}
+	return &Store{db: db, clock: now}
 }
-
-func (s *Store) clock() time.Time { return dbTime(s.now()) }
 
 // previewCount is how many next activations Get and List show.
 const previewCount = 5
@@ -94,7 +89,7 @@ func (r taskRow) task() (Task, error) {
 // withNextRuns fills t.NextRuns when t is active.
 func (s *Store) withNextRuns(t Task) Task {
 	if t.Status == StatusActive {
-		t.NextRuns, _ = Preview(t.Cron, t.TimeZone, s.now(), previewCount)
+		t.NextRuns, _ = Preview(t.Cron, t.TimeZone, s.clock.Raw(), previewCount)
 	}
 	return t
 }
@@ -142,7 +137,7 @@ func (s *Store) Version(ctx context.Context) (int64, error) {
 // Create validates and saves t as a new task by actor; it sets the ids,
 // times and version of t.
 func (s *Store) Create(ctx context.Context, actor string, t *Task) error {
-	now := s.clock()
+	now := s.clock.Now()
 	if err := validate(t, now); err != nil {
 		return fmt.Errorf("create task: %w", err)
 	}
@@ -242,7 +237,7 @@ func (s *Store) active(ctx context.Context) ([]Task, error) {
 // change saved meanwhile answers fault.ErrConflict. Status is kept as
 // stored (Pause and Resume change it).
 func (s *Store) Update(ctx context.Context, actor string, t *Task) error {
-	now := s.clock()
+	now := s.clock.Now()
 	err := s.change(ctx, fmt.Sprintf("update task %d", t.ID), func(tx *gorm.DB) error {
 		old, err := getTask(tx, t.ID)
 		if err != nil {
@@ -279,7 +274,7 @@ func (s *Store) Delete(ctx context.Context, actor string, id int64) error {
 		if _, err := getTask(tx, id); err != nil {
 			return err
 		}
-		now := s.clock()
+		now := s.clock.Now()
 		return tx.Model(&taskRow{}).Where("id = ?", id).Updates(map[string]any{
 			"deleted_at": now, "updated_at": now, "updated_by": actor, "version": gorm.Expr("version + 1"),
 		}).Error
@@ -303,7 +298,7 @@ func (s *Store) setStatus(ctx context.Context, actor string, id int64, st Status
 		if err != nil || old.Status == string(st) {
 			return err
 		}
-		now := s.clock()
+		now := s.clock.Now()
 		set := map[string]any{"status": st, "updated_at": now, "updated_by": actor, "version": gorm.Expr("version + 1")}
 		if st == StatusActive {
 			set["active_since"] = now

@@ -134,7 +134,7 @@ const firstCheck = 30 * time.Second
 // per-group outcomes and closes the run, all in one transaction. jobErr
 // marks the run failed; its sends are then dropped.
 func (s *Store) finish(ctx context.Context, run *runRow, res Result, jobErr error) error {
-	now := s.clock()
+	now := s.clock.Now()
 	if jobErr != nil {
 		res.Sends = nil
 	}
@@ -235,7 +235,7 @@ func mustJSON(v any) string {
 // dueTargets returns up to limit pending outcomes whose check is due.
 func (s *Store) dueTargets(ctx context.Context, limit int) ([]targetRow, error) {
 	var rows []targetRow
-	err := s.db.WithContext(ctx).Where("status = ? AND next_check_at <= ? AND outbox_id IS NOT NULL", TargetPending, s.clock()).
+	err := s.db.WithContext(ctx).Where("status = ? AND next_check_at <= ? AND outbox_id IS NOT NULL", TargetPending, s.clock.Now()).
 		Order("next_check_at, id").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, storage.Wrap("find outcomes to check", err)
@@ -245,7 +245,7 @@ func (s *Store) dueTargets(ctx context.Context, limit int) ([]targetRow, error) 
 
 // saveTarget stores a checked outcome.
 func (s *Store) saveTarget(ctx context.Context, r targetRow) error {
-	r.UpdatedAt, r.Detail = s.clock(), clip(r.Detail, maxDetail)
+	r.UpdatedAt, r.Detail = s.clock.Now(), clip(r.Detail, maxDetail)
 	err := s.db.WithContext(ctx).Model(&targetRow{}).Where("id = ?", r.ID).
 		Select("msgid", "status", "detail", "sent_at", "next_check_at", "updated_at").Updates(&r).Error
 	if err != nil {

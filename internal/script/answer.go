@@ -90,7 +90,7 @@ func (e *Engine) Answer(ctx context.Context, q Question) (Answer, bool, error) {
 		return Answer{}, false, fmt.Errorf("answer message: %w", err)
 	}
 	if q.At.IsZero() {
-		q.At = e.store.now()
+		q.At = e.store.clock.Raw()
 	}
 	if a, ok, err := e.repeated(ctx, lib, q.MessageKey); ok || err != nil {
 		return a, ok, err
@@ -148,7 +148,7 @@ func (e *Engine) Try(ctx context.Context, text, chatID string, channel Channel, 
 		return Decision{}, fmt.Errorf("try message: %w", err)
 	}
 	if at.IsZero() {
-		at = e.store.now()
+		at = e.store.clock.Raw()
 	}
 	q := Question{Text: text, Channel: channel, ChatID: chatID, ChatTags: tags, Store: store, At: at}
 	d, err := e.decide(ctx, lib, q, nil)

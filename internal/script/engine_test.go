@@ -49,9 +49,9 @@ func TestEngine_AnswerScopeAndHours(t *testing.T) {
 			{"other_chat", script.Question{Text: "停车", ChatID: "wrB"}, ""},
 			{"channel_in_scope", script.Question{Text: "关注", Channel: script.ChannelWeChat}, "公众号"},
 			{"channel_out_of_scope", script.Question{Text: "关注"}, ""},
-			{"hours_before_midnight", script.Question{Text: "夜宵", At: e.clock.shanghai(23, 0)}, "夜班"},
-			{"hours_after_midnight", script.Question{Text: "夜宵", At: e.clock.shanghai(5, 59)}, "夜班"},
-			{"outside_hours", script.Question{Text: "夜宵", At: e.clock.shanghai(6, 0)}, ""},
+			{"hours_before_midnight", script.Question{Text: "夜宵", At: e.shanghai(23, 0)}, "夜班"},
+			{"hours_after_midnight", script.Question{Text: "夜宵", At: e.shanghai(5, 59)}, "夜班"},
+			{"outside_hours", script.Question{Text: "夜宵", At: e.shanghai(6, 0)}, ""},
 			{"disabled", script.Question{Text: "旧活动"}, ""},
 			{"traditional_full_width", script.Question{Text: "\u6703\u54e1\u5361\uff1f", Store: "sh-01"}, "门店专用"},
 		}

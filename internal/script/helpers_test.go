@@ -2,7 +2,6 @@ package script_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,40 +10,15 @@ import (
 	"github.com/qunbot/qunbot/internal/storage/storagetest"
 )
 
-// fakeClock is a clock the test moves by hand. It starts at 09:30 in
-// Shanghai.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 3, 4, 1, 30, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// shanghai returns the fake clock's day at hh:mm in Shanghai.
-func (c *fakeClock) shanghai(hh, mm int) time.Time {
-	loc, _ := time.LoadLocation("Asia/Shanghai")
-	d := c.Now().In(loc)
-	return time.Date(d.Year(), d.Month(), d.Day(), hh, mm, 0, 0, loc)
+// newClock is a test clock at 09:30 in Shanghai.
+func newClock() *storagetest.Clock {
+	return storagetest.NewClock(time.Date(2025, 3, 4, 1, 30, 0, 0, time.UTC))
 }
 
 // env is a store and engine over one test database.
 type env struct {
 	db     storagetest.DB
-	clock  *fakeClock
+	clock  *storagetest.Clock
 	store  *script.Store
 	engine *script.Engine
 }
@@ -56,6 +30,13 @@ func newEnv(t *testing.T, db storagetest.DB) *env {
 	e := &env{db: db, clock: clock, store: store, engine: script.NewEngine(store, nil)}
 	e.reload(t)
 	return e
+}
+
+// shanghai returns the test clock's day at hh:mm in Shanghai.
+func (e *env) shanghai(hh, mm int) time.Time {
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	d := e.clock.Now().In(loc)
+	return time.Date(d.Year(), d.Month(), d.Day(), hh, mm, 0, 0, loc)
 }
 
 func (e *env) reload(t *testing.T) {

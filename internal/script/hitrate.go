@@ -46,7 +46,7 @@ func countUnansweredDay(tx *gorm.DB, at time.Time) error {
 // (answered plus those nothing answered).
 func (s *Store) HitRate(ctx context.Context, from, to time.Time) (answered, asked int64, err error) {
 	q := s.db.WithContext(ctx)
-	if err := q.Model(&hitRow{}).Where("at >= ? AND at < ?", dbTime(from), dbTime(to)).Count(&answered).Error; err != nil {
+	if err := q.Model(&hitRow{}).Where("at >= ? AND at < ?", storage.Timestamp(from), storage.Timestamp(to)).Count(&answered).Error; err != nil {
 		return 0, 0, storage.Wrap("count answers", err)
 	}
 	var unanswered struct{ N int64 }

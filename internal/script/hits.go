@@ -53,7 +53,7 @@ func (r hitRow) hit() Hit {
 
 func toHitRow(h *Hit) hitRow {
 	r := hitRow{ScriptID: h.ScriptID, Channel: string(h.Channel), ChatID: h.ChatID, MemberID: h.MemberID,
-		Variant: h.Variant, LatencyUS: h.LatencyUS, At: dbTime(h.At)}
+		Variant: h.Variant, LatencyUS: h.LatencyUS, At: storage.Timestamp(h.At)}
 	if h.MessageKey != "" {
 		r.MessageKey = &h.MessageKey
 	}
@@ -94,7 +94,7 @@ func validateHit(h *Hit) error {
 // already logged. At defaults to now.
 func (s *Store) RecordHit(ctx context.Context, h *Hit) (bool, error) {
 	if h.At.IsZero() {
-		h.At = s.now()
+		h.At = s.clock.Raw()
 	}
 	if err := validateHit(h); err != nil {
 		return false, fmt.Errorf("record script hit: %w", err)
@@ -170,7 +170,7 @@ func (s *Store) hitByKey(ctx context.Context, key string) (Hit, error) {
 // Cooldowns and member limits look back at most a week, so a retention job
 // may keep the log short without changing any decision.
 func (s *Store) PruneHits(ctx context.Context, cutoff time.Time) (int64, error) {
-	res := s.db.WithContext(ctx).Where("at < ?", dbTime(cutoff)).Delete(&hitRow{})
+	res := s.db.WithContext(ctx).Where("at < ?", storage.Timestamp(cutoff)).Delete(&hitRow{})
 	if res.Error != nil {
 		return 0, storage.Wrap("prune script hits", res.Error)
 	}
@@ -182,7 +182,7 @@ func (s *Store) PruneHits(ctx context.Context, cutoff time.Time) (int64, error) 
 // counted in the hit log so that they hold across replicas.
 func limited(tx *gorm.DB, sc *Script, chatID, memberID string, at time.Time) (SkipReason, error) {
 	if sc.CooldownMinutes > 0 && chatID != "" {
-		since := dbTime(at.Add(-time.Duration(sc.CooldownMinutes) * time.Minute))
+		since := storage.Timestamp(at.Add(-time.Duration(sc.CooldownMinutes) * time.Minute))
 		n, err := countHits(tx.Where("script_id = ? AND chat_id = ? AND at > ?", sc.ID, chatID, since), 1)
 		if err != nil {
 			return "", err
@@ -192,7 +192,7 @@ func limited(tx *gorm.DB, sc *Script, chatID, memberID string, at time.Time) (Sk
 		}
 	}
 	if sc.MemberLimit > 0 && memberID != "" {
-		since := dbTime(at.Add(-time.Hour))
+		since := storage.Timestamp(at.Add(-time.Hour))
 		n, err := countHits(tx.Where("script_id = ? AND member_id = ? AND at > ?", sc.ID, memberID, since), sc.MemberLimit)
 		if err != nil {
 			return "", err

@@ -23,7 +23,7 @@ func (s *Store) createTx(tx *gorm.DB, actor string, sc *Script) error {
 	if err := prepare(tx, actor, sc); err != nil {
 		return err
 	}
-	now := s.clock()
+	now := s.clock.Now()
 	sc.ID, sc.Version, sc.CreatedBy, sc.UpdatedBy, sc.CreatedAt, sc.UpdatedAt = 0, 1, actor, actor, now, now
 	row, err := toRow(sc)
 	if err != nil {
@@ -52,7 +52,7 @@ func (s *Store) Update(ctx context.Context, actor string, sc *Script) error {
 			return fmt.Errorf("%w: saved at version %d by %s, edit was of version %d", ErrConflict, before.Version, before.UpdatedBy, sc.Version)
 		}
 		next := *sc
-		next.Version, next.UpdatedBy, next.UpdatedAt = sc.Version+1, actor, s.clock()
+		next.Version, next.UpdatedBy, next.UpdatedAt = sc.Version+1, actor, s.clock.Now()
 		next.CreatedBy, next.CreatedAt = before.CreatedBy, before.CreatedAt
 		if err := saveTx(tx, &next, sc.Version); err != nil {
 			return err
@@ -94,7 +94,7 @@ func (s *Store) Delete(ctx context.Context, actor string, id int64) error {
 		if err != nil {
 			return err
 		}
-		now := s.clock()
+		now := s.clock.Now()
 		res := tx.Model(&scriptRow{}).Where("id = ? AND deleted_at IS NULL", id).Updates(map[string]any{
 			"deleted_at": now, "updated_at": now, "updated_by": actor, "version": before.Version + 1,
 		})

@@ -17,24 +17,15 @@ import (
 // one database. Every change runs in one transaction that also records its
 // history and bumps the library version.
 type Store struct {
-	db  *gorm.DB
-	now func() time.Time
+	db    *gorm.DB
+	clock storage.Clock
 }
 
 // NewStore returns a Store over db. now is the clock (nil means time.Now);
 // tests pass a fake one.
 func NewStore(db *gorm.DB, now func() time.Time) *Store {
-	if now == nil {
-		now = time.Now
-	}
-	return &Store{db: db, now: now}
+	return &Store{db: db, clock: now}
 }
-
-// clock returns the current time as the database keeps it: UTC, to the
-// microsecond.
-func (s *Store) clock() time.Time { return dbTime(s.now()) }
-
-func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // Version returns the library's version, which every change raises. A
 // running bot polls it to know when to reload.
@@ -72,7 +63,7 @@ func (s *Store) CreateCategory(ctx context.Context, c *Category) error {
 	if err := validateCategory(c); err != nil {
 		return fmt.Errorf("create script category: %w", err)
 	}
-	now := s.clock()
+	now := s.clock.Now()
 	c.ID, c.CreatedAt, c.UpdatedAt = 0, now, now
 	return s.change(ctx, "create script category", func(tx *gorm.DB) error {
 		return categoryNameTaken(tx.Create(c).Error)
@@ -84,7 +75,7 @@ func (s *Store) UpdateCategory(ctx context.Context, c *Category) error {
 	if err := validateCategory(c); err != nil {
 		return fmt.Errorf("update script category %d: %w", c.ID, err)
 	}
-	c.UpdatedAt = s.clock()
+	c.UpdatedAt = s.clock.Now()
 	return s.change(ctx, fmt.Sprintf("update script category %d", c.ID), func(tx *gorm.DB) error {
 		res := tx.Model(&Category{}).Where("id = ?", c.ID).
 			Updates(map[string]any{"name": c.Name, "sort": c.Sort, "updated_at": c.UpdatedAt})

@@ -196,7 +196,7 @@ type importWriter struct {
 }
 
 func (s *Store) writeImport(tx *gorm.DB, cats *categoryIndex, actor string, plans []plan, progress func(done, total int)) (ImportReport, error) {
-	w := importWriter{tx: tx, cats: cats, actor: actor, now: s.clock()}
+	w := importWriter{tx: tx, cats: cats, actor: actor, now: s.clock.Now()}
 	var rep ImportReport
 	for i := range plans {
 		if err := w.write(&plans[i], &rep); err != nil {

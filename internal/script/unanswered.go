@@ -103,7 +103,7 @@ func (s *Store) NoteUnanswered(ctx context.Context, text, chatID string, at time
 	}
 	sum := sha256.Sum256([]byte(norm))
 	hash := hex.EncodeToString(sum[:])
-	at = dbTime(at)
+	at = storage.Timestamp(at)
 	var err error
 	// A first insert can race another replica's; the loser adds to its row.
 	for range 2 {
@@ -168,7 +168,7 @@ func addSample(list []string, v string) []string {
 
 func latest(a, b time.Time) time.Time {
 	if a.After(b) {
-		return dbTime(a)
+		return storage.Timestamp(a)
 	}
 	return b
 }
@@ -232,7 +232,7 @@ func (s *Store) Dismiss(ctx context.Context, actor string, id int64) error {
 			return fmt.Errorf("%w: the question is %s", ErrConflict, row.State)
 		}
 		return tx.Model(&questionRow{}).Where("id = ?", id).Updates(map[string]any{
-			"state": QuestionDismissed, "resolved_by": storage.Truncate(actor, maxActor), "resolved_at": s.clock(),
+			"state": QuestionDismissed, "resolved_by": storage.Truncate(actor, maxActor), "resolved_at": s.clock.Now(),
 		}).Error
 	})
 	return wrapStore(op, err)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -79,7 +78,3 @@ func CountByState[S ~string](ctx context.Context, db *gorm.DB, model any, states
 	}
 	return counts, nil
 }
-
-// Timestamp is t as both engines store it: UTC, to the microsecond
-// (MySQL's DATETIME(6)), so a value reads back equal to what was written.
-func Timestamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }

@@ -22,16 +22,13 @@ type Versioned[T any] struct {
 	table    string
 	what     string // how errors name the document, e.g. "complaint rules"
 	defaults func() T
-	now      func() time.Time
+	clock    Clock
 }
 
 // NewVersioned returns the versions of table; defaults is version 1, saved
 // on first read. now is the clock (nil means time.Now).
 func NewVersioned[T any](db *gorm.DB, table, what string, defaults func() T, now func() time.Time) *Versioned[T] {
-	if now == nil {
-		now = time.Now
-	}
-	return &Versioned[T]{db: db, table: table, what: what, defaults: defaults, now: now}
+	return &Versioned[T]{db: db, table: table, what: what, defaults: defaults, clock: now}
 }
 
 // versionRow is one saved version.
@@ -134,7 +131,7 @@ func (v *Versioned[T]) insert(ctx context.Context, version int64, doc T, actor s
 	if err != nil {
 		return false, fmt.Errorf("encode %s: %w", v.what, err)
 	}
-	row := versionRow{Version: version, Rules: string(raw), Actor: Truncate(actor, 64), CreatedAt: Timestamp(v.now())}
+	row := versionRow{Version: version, Rules: string(raw), Actor: Truncate(actor, 64), CreatedAt: v.clock.Now()}
 	added, err := InsertOnce(v.q(ctx), &row)
 	if err != nil {
 		return false, Wrap("save "+v.what, err)

@@ -61,7 +61,7 @@ func TestTicket_NoticeBurstIsAggregated(t *testing.T) {
 					toStaff = append(toStaff, text)
 				}
 			}
-			e.clock.Add(time.Second)
+			e.clock.Advance(time.Second)
 		}
 		if len(toStaff) > 30 || len(toStaff) == 0 {
 			t.Fatalf("%d app messages to one person in a minute", len(toStaff))
@@ -77,7 +77,7 @@ func TestTicket_NoticeBurstIsAggregated(t *testing.T) {
 					toStaff = append(toStaff, text)
 				}
 			}
-			e.clock.Add(time.Second)
+			e.clock.Advance(time.Second)
 		}
 		all := strings.Join(toStaff, "\n")
 		for _, id := range ids {
@@ -104,14 +104,14 @@ func TestTicket_NoticeWaitsForOutbox(t *testing.T) {
 			t.Fatalf("flush: %d %v", n, err)
 		}
 		for i := range 5 {
-			e.clock.Add(10 * time.Second)
+			e.clock.Advance(10 * time.Second)
 			e.open(t, complaint(fmt.Sprint("later", i), "chat1", ticket.TierLight, 5))
 			if n, _ := e.svc.FlushNotices(ctx); n != 0 {
 				t.Fatalf("sent while the previous message waits")
 			}
 		}
 		msgs := e.sendAll(t)
-		e.clock.Add(10 * time.Second)
+		e.clock.Advance(10 * time.Second)
 		if n, err := e.svc.FlushNotices(ctx); err != nil || n != 1 {
 			t.Fatalf("after the outbox recovered: %d %v", n, err)
 		}

@@ -13,27 +13,13 @@ import (
 	"github.com/qunbot/qunbot/internal/fault"
 	"github.com/qunbot/qunbot/internal/inbox"
 	"github.com/qunbot/qunbot/internal/outbox"
+	"github.com/qunbot/qunbot/internal/storage/storagetest"
 	"github.com/qunbot/qunbot/internal/ticket"
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+// newClock is a test clock at 2026-11-23 02:00 UTC.
+func newClock() *storagetest.Clock {
+	return storagetest.NewClock(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
 }
 
 // router maps chats to routes; other chats are not found.
@@ -85,7 +71,7 @@ func (r *replier) ReplyComplaint(context.Context, ticket.GroupReply) (bool, erro
 
 type env struct {
 	db     *gorm.DB
-	clock  *clock
+	clock  *storagetest.Clock
 	router *router
 	rep    *replier
 	svc    *ticket.Service

@@ -130,7 +130,7 @@ func (s *Service) newTicket(n NewTicket, r Route, routed bool) Ticket {
 	now := s.now()
 	posted := now
 	if !n.PostedAt.IsZero() {
-		posted = dbTime(n.PostedAt)
+		posted = storage.Timestamp(n.PostedAt)
 	}
 	if n.ResolveMinutes == 0 {
 		n.ResolveMinutes = s.policy(n.Tier).ResolveMinutes

@@ -101,7 +101,7 @@ func (s *Service) CountOverdue(ctx context.Context, scope []int64) (int64, error
 func (s *Service) Stats(ctx context.Context, from, to time.Time, scope []int64) ([]TierStats, error) {
 	var rows []TierStats
 	q := inScope(s.db.WithContext(ctx).Model(&Ticket{}), scope).
-		Where("posted_at >= ? AND posted_at < ?", dbTime(from), dbTime(to)).
+		Where("posted_at >= ? AND posted_at < ?", storage.Timestamp(from), storage.Timestamp(to)).
 		Select(`tier, COUNT(*) AS opened,
 			SUM(CASE WHEN acked_at IS NOT NULL THEN 1 ELSE 0 END) AS acked,
 			SUM(CASE WHEN ack_met = ? THEN 1 ELSE 0 END) AS ack_met,

@@ -6,6 +6,8 @@ import (
 	_ "time/tzdata" // Asia/Shanghai in slim images
 
 	"gorm.io/gorm"
+
+	"github.com/qunbot/qunbot/internal/storage"
 )
 
 // Channel is a way of notifying staff.
@@ -119,9 +121,7 @@ func New(opts Options) *Service {
 }
 
 // now is the clock as the database keeps time: UTC, to the microsecond.
-func (s *Service) now() time.Time { return dbTime(s.opts.Now()) }
-
-func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+func (s *Service) now() time.Time { return storage.Timestamp(s.opts.Now()) }
 
 // policy is tier's policy.
 func (s *Service) policy(tier string) Policy {

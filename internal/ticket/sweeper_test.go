@@ -38,7 +38,7 @@ func TestTicket_Escalate(t *testing.T) {
 			{"top reached once", time.Hour, 0, 3},
 		}
 		for _, s := range steps {
-			e.clock.Add(s.advance)
+			e.clock.Advance(s.advance)
 			if got := sweep(t, e.svc); got != s.want {
 				t.Fatalf("%s: escalated %d, want %d", s.name, got, s.want)
 			}
@@ -72,11 +72,11 @@ func TestTicket_EscalateUnresolved(t *testing.T) {
 		if _, err := e.svc.Do(context.Background(), tk.ID, ticket.StepAck, ticket.Actor{Name: "小王"}, ""); err != nil {
 			t.Fatal(err)
 		}
-		e.clock.Add(59 * time.Minute)
+		e.clock.Advance(59 * time.Minute)
 		if got := sweep(t, e.svc); got != 0 {
 			t.Fatalf("acknowledged ticket escalated before its resolve deadline")
 		}
-		e.clock.Add(time.Minute)
+		e.clock.Advance(time.Minute)
 		if got := sweep(t, e.svc); got != 1 {
 			t.Fatalf("unresolved ticket not escalated")
 		}
@@ -97,7 +97,7 @@ func TestTicket_EscalateAfterRestart(t *testing.T) {
 		for i := range tickets {
 			e.open(t, complaint("c"+string(rune('A'+i)), []string{"chat1", "chat2"}[i%2], ticket.TierLight, 5))
 		}
-		e.clock.Add(2 * time.Hour) // the bot was down
+		e.clock.Advance(2 * time.Hour) // the bot was down
 		a, b := e.service(), e.service()
 		var wg sync.WaitGroup
 		counts := make([]int, 2)

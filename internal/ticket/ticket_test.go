@@ -93,7 +93,7 @@ func TestTicket_Lifecycle(t *testing.T) {
 		tk := e.open(t, complaint("c1", "chat1", ticket.TierLight, 5))
 		staff := ticket.Actor{Name: "小王", Stores: []int64{1}}
 		other := ticket.Actor{Name: "小李", Stores: []int64{2}}
-		e.clock.Add(3 * time.Minute)
+		e.clock.Advance(3 * time.Minute)
 		steps := []struct {
 			name  string
 			actor ticket.Actor
@@ -141,7 +141,7 @@ func TestTicket_RaiseRecomputesDeadlines(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
 		e := newEnv(t, db.DB)
 		tk := e.open(t, complaint("c1", "chat1", ticket.TierLight, 20))
-		e.clock.Add(2 * time.Minute)
+		e.clock.Advance(2 * time.Minute)
 		raised, err := e.svc.RaiseTier(context.Background(), "c1",
 			ticket.Raise{Tier: ticket.TierSerious, TierName: "严重", AckMinutes: 5}, ticket.Actor{Name: "complaint"})
 		if err != nil {
@@ -192,7 +192,7 @@ func TestTicket_ListAndStats(t *testing.T) {
 		if _, err := e.svc.Do(ctx, a.ID, ticket.StepResolve, ticket.Actor{Name: "x"}, ""); err != nil {
 			t.Fatal(err)
 		}
-		e.clock.Add(30 * time.Minute)
+		e.clock.Advance(30 * time.Minute)
 		cases := []struct {
 			f    ticket.Filter
 			want int64
@@ -246,7 +246,7 @@ func TestTicket_CountOverdue(t *testing.T) {
 		if _, err := e.svc.Do(ctx, doneID, ticket.StepResolve, actor, ""); err != nil {
 			t.Fatal(err)
 		}
-		e.clock.Add(30 * time.Minute)
+		e.clock.Advance(30 * time.Minute)
 		for _, scope := range [][]int64{nil, {1}, {2}, {}} {
 			_, want, err := e.svc.List(ctx, ticket.Filter{Overdue: true, Scope: scope})
 			if err != nil {

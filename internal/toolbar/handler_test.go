@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,26 +29,9 @@ const (
 
 var secret = []byte("0123456789abcdef0123456789abcdef")
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // env is the toolbar over a SQLite database and a fake WeCom.
 type env struct {
-	clock   *clock
+	clock   *storagetest.Clock
 	db      storagetest.DB
 	store   *toolbar.Store
 	scripts *script.Store
@@ -61,7 +43,7 @@ type env struct {
 
 func newEnv(t *testing.T, edit ...func(*toolbar.Options)) *env {
 	t.Helper()
-	e := &env{clock: &clock{t: time.Now().UTC().Truncate(time.Second)}, db: storagetest.SQLite(t)}
+	e := &env{clock: storagetest.NewClock(time.Now().UTC().Truncate(time.Second)), db: storagetest.SQLite(t)}
 	e.fake = wecomtest.New()
 	t.Cleanup(e.fake.Close)
 	c, err := wecom.NewClient(wecom.Config{CorpID: wecomtest.DefaultCorpID, Secret: wecomtest.DefaultSecret, AgentID: agentID, APIBase: e.fake.URL})

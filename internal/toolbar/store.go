@@ -123,7 +123,7 @@ type Matcher interface {
 type Store struct {
 	db      *gorm.DB
 	matcher Matcher
-	now     func() time.Time
+	clock   storage.Clock
 	keep    time.Duration
 	perChat int
 }
@@ -132,13 +132,8 @@ type Store struct {
 // messages that match a script without reading as questions; now is the
 // clock (nil means time.Now).
 func NewStore(db *gorm.DB, matcher Matcher, now func() time.Time) *Store {
-	if now == nil {
-		now = time.Now
-	}
-	return &Store{db: db, matcher: matcher, now: now, keep: DefaultKeep, perChat: DefaultPerChat}
+	return &Store{db: db, matcher: matcher, clock: now, keep: DefaultKeep, perChat: DefaultPerChat}
 }
-
-func (s *Store) clock() time.Time { return storage.Timestamp(s.now()) }
 
 // Note keeps q for the toolbar page if it reads as a question or matches a
 // script; other chatter is ignored. A message already noted (same
@@ -149,10 +144,10 @@ func (s *Store) Note(ctx context.Context, q Question) error {
 		return fmt.Errorf("note toolbar question: %w", err)
 	}
 	if q.AskedAt.IsZero() {
-		q.AskedAt = s.now()
+		q.AskedAt = s.clock.Now()
 	}
 	q.AskedAt = storage.Timestamp(q.AskedAt)
-	if q.AskedAt.Before(s.clock().Add(-s.keep)) {
+	if q.AskedAt.Before(s.clock.Now().Add(-s.keep)) {
 		return nil // already past retention
 	}
 	keep, err := s.worthKeeping(ctx, q)
@@ -161,7 +156,7 @@ func (s *Store) Note(ctx context.Context, q Question) error {
 	}
 	row := questionRow{MessageKey: q.MessageKey, ChatID: q.ChatID, MemberID: q.MemberID,
 		MemberName: storage.Truncate(q.MemberName, maxMemberName), Text: storage.Truncate(q.Text, maxText),
-		AskedAt: q.AskedAt, CreatedAt: s.clock()}
+		AskedAt: q.AskedAt, CreatedAt: s.clock.Now()}
 	if _, err := storage.InsertOnce(s.db.WithContext(ctx), &row); err != nil {
 		return storage.Wrap("note toolbar question", err)
 	}
@@ -215,7 +210,7 @@ func (s *Store) worthKeeping(ctx context.Context, q Question) (bool, error) {
 // newest perChat.
 func (s *Store) pruneChat(ctx context.Context, chatID string) error {
 	db := s.db.WithContext(ctx)
-	cutoff := s.clock().Add(-s.keep)
+	cutoff := s.clock.Now().Add(-s.keep)
 	if err := db.Where("chat_id = ? AND asked_at < ?", chatID, cutoff).Delete(&questionRow{}).Error; err != nil {
 		return err
 	}
@@ -240,7 +235,7 @@ func (s *Store) Recent(ctx context.Context, chatID string, limit int) ([]Noted, 
 		limit = DefaultPerChat
 	}
 	var rows []questionRow
-	err := s.db.WithContext(ctx).Where("chat_id = ? AND asked_at >= ?", chatID, s.clock().Add(-s.keep)).
+	err := s.db.WithContext(ctx).Where("chat_id = ? AND asked_at >= ?", chatID, s.clock.Now().Add(-s.keep)).
 		Order("asked_at DESC, id DESC").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, storage.Wrap(fmt.Sprintf("list toolbar questions of %s", chatID), err)
@@ -271,7 +266,7 @@ func (s *Store) RecordSend(ctx context.Context, snd *Send) (bool, error) {
 		return false, fmt.Errorf("record toolbar send: %w", err)
 	}
 	if snd.At.IsZero() {
-		snd.At = s.now()
+		snd.At = s.clock.Now()
 	}
 	snd.At = storage.Timestamp(snd.At)
 	row := sendRow{SendKey: snd.Key, ChatID: snd.ChatID, MessageKey: snd.MessageKey, ScriptID: snd.ScriptID,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,27 +13,9 @@ import (
 	"github.com/qunbot/qunbot/internal/storage/storagetest"
 )
 
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // storeEnv is a toolbar store over a script library with one script.
 type storeEnv struct {
-	clock   *fakeClock
+	clock   *storagetest.Clock
 	store   *Store
 	scripts *script.Store
 	script  script.Script
@@ -42,7 +23,7 @@ type storeEnv struct {
 
 func newStoreEnv(t testing.TB, db storagetest.DB) *storeEnv {
 	t.Helper()
-	clock := &fakeClock{t: time.Date(2026, 5, 6, 2, 0, 0, 0, time.UTC)}
+	clock := storagetest.NewClock(time.Date(2026, 5, 6, 2, 0, 0, 0, time.UTC))
 	scripts := script.NewStore(db.DB, clock.Now)
 	sc := script.Script{Title: "营业时间", Keywords: []string{"营业时间"}, MatchMode: match.ModeContains,
 		Replies: []script.Reply{{Type: script.ReplyText, Text: "每天 10:00-22:00 营业"}}, Enabled: true}

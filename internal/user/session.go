@@ -77,7 +77,7 @@ func (s *Store) Login(ctx context.Context, username, password, addr string) (str
 		}
 		return "", Session{}, fmt.Errorf("login %q: %w", username, ErrBadCredentials)
 	}
-	now := storage.Timestamp(s.now())
+	now := s.clock.Now()
 	if err := s.db.WithContext(ctx).Model(&row{}).Where("id = ?", r.ID).Update("last_login_at", now).Error; err != nil {
 		return "", Session{}, storage.Wrap("login: record time", err)
 	}
@@ -99,7 +99,7 @@ func passwordMatches(hash, password string) bool {
 
 func (s *Store) open(ctx context.Context, u User) (string, Session, error) {
 	token, csrf := randomToken(), randomToken()
-	now := storage.Timestamp(s.now())
+	now := s.clock.Now()
 	r := sessionRow{TokenHash: hashToken(token), UserID: u.ID, CSRFToken: csrf, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
 	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
 		return "", Session{}, storage.Wrap("open session", err)
@@ -119,7 +119,7 @@ func (s *Store) Session(ctx context.Context, token string) (Session, error) {
 	if err != nil {
 		return Session{}, storage.Wrap("session", err)
 	}
-	now := s.now()
+	now := s.clock.Raw()
 	if !now.Before(sr.ExpiresAt) {
 		return Session{}, fmt.Errorf("session expired: %w", fault.ErrUnauthorized)
 	}
@@ -149,7 +149,7 @@ func (s *Store) Logout(ctx context.Context, token string) error {
 
 // Prune deletes expired sessions and old failure counts.
 func (s *Store) Prune(ctx context.Context) error {
-	now := storage.Timestamp(s.now())
+	now := s.clock.Now()
 	if err := s.db.WithContext(ctx).Where("expires_at <= ?", now).Delete(&sessionRow{}).Error; err != nil {
 		return storage.Wrap("prune sessions", err)
 	}
@@ -160,7 +160,7 @@ func (s *Store) Prune(ctx context.Context) error {
 }
 
 func (s *Store) window() time.Time {
-	return storage.Timestamp(s.now().Truncate(loginWindow))
+	return s.clock.Now().Truncate(loginWindow)
 }
 
 func (s *Store) checkLimit(ctx context.Context, keys []string) error {

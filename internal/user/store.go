@@ -19,21 +19,18 @@ const DefaultCost = 12
 
 // Store keeps users, sessions, API tokens and failed logins.
 type Store struct {
-	db   *gorm.DB
-	now  func() time.Time
-	cost int
+	db    *gorm.DB
+	clock storage.Clock
+	cost  int
 }
 
 // NewStore returns a Store over db. now is the clock (nil means time.Now);
 // cost is the bcrypt cost (0 means DefaultCost; tests pass bcrypt.MinCost).
 func NewStore(db *gorm.DB, now func() time.Time, cost int) *Store {
-	if now == nil {
-		now = time.Now
-	}
 	if cost == 0 {
 		cost = DefaultCost
 	}
-	return &Store{db: db, now: now, cost: cost}
+	return &Store{db: db, clock: now, cost: cost}
 }
 
 // row is a row of users.
@@ -89,7 +86,7 @@ func (s *Store) Create(ctx context.Context, u *User, password string) error {
 	if err != nil {
 		return fmt.Errorf("create user: hash password: %w", err)
 	}
-	now := storage.Timestamp(s.now())
+	now := s.clock.Now()
 	r := row{Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), StoreIDs: storeIDs(u.StoreIDs),
 		PasswordHash: string(hash), MustChangePassword: u.MustChangePassword, Disabled: u.Disabled, CreatedAt: now, UpdatedAt: now}
 	created, err := storage.InsertOnce(s.db.WithContext(ctx), &r)
@@ -147,7 +144,7 @@ func (s *Store) Update(ctx context.Context, u *User) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&row{}).Where("id = ?", u.ID).Updates(map[string]any{
 			"display_name": u.DisplayName, "role": string(u.Role), "store_ids": storeIDs(u.StoreIDs),
-			"disabled": u.Disabled, "updated_at": storage.Timestamp(s.now()),
+			"disabled": u.Disabled, "updated_at": s.clock.Now(),
 		})
 		if err := notFound(res, "update user", u.ID); err != nil {
 			return err
@@ -178,7 +175,7 @@ func (s *Store) SetPassword(ctx context.Context, id int64, password string, must
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&row{}).Where("id = ?", id).Updates(map[string]any{
-			"password_hash": string(hash), "must_change_password": mustChange, "updated_at": storage.Timestamp(s.now()),
+			"password_hash": string(hash), "must_change_password": mustChange, "updated_at": s.clock.Now(),
 		})
 		if err := notFound(res, "set password of user", id); err != nil {
 			return err

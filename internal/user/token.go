@@ -66,7 +66,7 @@ func (s *Store) CreateToken(ctx context.Context, userID int64, name string) (str
 		return "", Token{}, fmt.Errorf("create token: %w", err)
 	}
 	value := tokenPrefix + randomToken()
-	r := tokenRow{Name: name, TokenHash: hashToken(value), Prefix: value[:10], UserID: userID, CreatedAt: storage.Timestamp(s.now())}
+	r := tokenRow{Name: name, TokenHash: hashToken(value), Prefix: value[:10], UserID: userID, CreatedAt: s.clock.Now()}
 	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
 		return "", Token{}, storage.Wrap("create token", err)
 	}
@@ -93,7 +93,7 @@ func (s *Store) Tokens(ctx context.Context, userID int64) ([]Token, error) {
 // RevokeToken ends token id; revoking twice is no error.
 func (s *Store) RevokeToken(ctx context.Context, id int64) error {
 	res := s.db.WithContext(ctx).Model(&tokenRow{}).Where("id = ? AND revoked_at IS NULL", id).
-		Update("revoked_at", storage.Timestamp(s.now()))
+		Update("revoked_at", s.clock.Now())
 	if res.Error != nil {
 		return storage.Wrap("revoke token", res.Error)
 	}
@@ -130,7 +130,7 @@ func (s *Store) ByToken(ctx context.Context, value string) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	now := storage.Timestamp(s.now())
+	now := s.clock.Now()
 	// Last use is for operators' eyes; minute precision spares a write per call.
 	if r.LastUsedAt == nil || now.Sub(*r.LastUsedAt) > time.Minute {
 		if err := s.db.WithContext(ctx).Model(&tokenRow{}).Where("id = ?", r.ID).Update("last_used_at", now).Error; err != nil {

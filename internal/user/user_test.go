@@ -3,7 +3,6 @@ package user_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,20 +13,8 @@ import (
 	"github.com/qunbot/qunbot/internal/user"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func newStore(t *testing.T, db storagetest.DB) (*user.Store, *clock) {
-	c := &clock{t: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
+func newStore(t *testing.T, db storagetest.DB) (*user.Store, *storagetest.Clock) {
+	c := storagetest.NewClock(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
 	return user.NewStore(db.DB, c.Now, bcrypt.MinCost), c
 }
 

@@ -109,7 +109,7 @@ func timePtr(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
-	u := dbTime(t)
+	u := storage.Timestamp(t)
 	return &u
 }
 

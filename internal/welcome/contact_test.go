@@ -25,7 +25,7 @@ func TestHandleContact_QueuesRenderedWelcomeOnce(t *testing.T) {
 		rule := f.rule(t, welcome.Rule{Name: "徐匯", Channel: welcome.ChannelContact, StateMatch: welcome.MatchPrefix, State: "lc_sh",
 			Text: "{{客戶名}}您好,我是{{門店}}的{{員工名}}", Attachments: []welcome.Attachment{{Type: welcome.AttachLink, Title: "門店地址", URL: "https://e.com/shop"}}})
 
-		e := contactEvent(7, "add_external_contact", "ZhangWei", "wm1", "lc_sh_xuhui", "CODE1", f.clock.t.Add(-300*time.Millisecond))
+		e := contactEvent(7, "add_external_contact", "ZhangWei", "wm1", "lc_sh_xuhui", "CODE1", f.clock.Now().Add(-300*time.Millisecond))
 		for range 2 { // a redelivered event queues nothing more
 			if err := f.svc.HandleContact(ctx, e); err != nil {
 				t.Fatal(err)
@@ -66,7 +66,7 @@ func TestHandleContact_Skips(t *testing.T) {
 		ctx := context.Background()
 		f := newFixture(t, db, welcome.Options{})
 		f.rule(t, welcome.Rule{Name: "海報", Channel: welcome.ChannelContact, StateMatch: welcome.MatchExact, State: "poster", Text: "hi"})
-		now := f.clock.t
+		now := f.clock.Now()
 		tests := []struct {
 			name string
 			e    func() (eventID int64, changeType, state, code string, received time.Time)
@@ -105,7 +105,7 @@ func TestHandleContact_FallbackNames(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
 		f := newFixture(t, db, welcome.Options{Directory: directory{}, Contacts: contacts{}})
 		f.rule(t, welcome.Rule{Name: "默認", Channel: welcome.ChannelContact, Default: true, Text: "{{客戶名}},我是{{員工名}}"})
-		if err := f.svc.HandleContact(context.Background(), contactEvent(1, "add_external_contact", "u1", "wm9", "", "C1", f.clock.t)); err != nil {
+		if err := f.svc.HandleContact(context.Background(), contactEvent(1, "add_external_contact", "u1", "wm9", "", "C1", f.clock.Now())); err != nil {
 			t.Fatal(err)
 		}
 		msgs := f.sends(t, wecom.APISendWelcomeMsg)
@@ -133,9 +133,9 @@ func TestHandleContact_SentThroughOutbox(t *testing.T) {
 			t.Fatal(err)
 		}
 		f := newFixture(t, db, welcome.Options{Contacts: client})
-		f.clock.t = time.Now().UTC()
+		f.clock.Set(time.Now().UTC())
 		f.rule(t, welcome.Rule{Name: "默認", Channel: welcome.ChannelContact, Default: true, Text: "{{客戶名}},歡迎"})
-		if err := f.svc.HandleContact(ctx, contactEvent(1, "add_external_contact", "u1", "wm1", "", "C1", f.clock.t)); err != nil {
+		if err := f.svc.HandleContact(ctx, contactEvent(1, "add_external_contact", "u1", "wm1", "", "C1", f.clock.Now())); err != nil {
 			t.Fatal(err)
 		}
 		w := outbox.NewWorker(f.outbox, outbox.WorkerOptions{})

@@ -49,7 +49,7 @@ func (s *Service) OnJoin(ctx context.Context, chatID string, members []string, a
 	for _, m := range members {
 		if m = strings.TrimSpace(m); m != "" && !seen[m] {
 			seen[m] = true
-			rows = append(rows, joinRow{ChatID: chatID, MemberID: m, JoinedAt: dbTime(at)})
+			rows = append(rows, joinRow{ChatID: chatID, MemberID: m, JoinedAt: storage.Timestamp(at)})
 		}
 	}
 	if chatID == "" || len(rows) == 0 {
@@ -309,7 +309,7 @@ func (s *Store) SaveGroupText(ctx context.Context, t *GroupText) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	t.UpdatedAt = s.clock()
+	t.UpdatedAt = s.clock.Now()
 	db := s.db.WithContext(ctx)
 	var err error
 	if t.ID == 0 {

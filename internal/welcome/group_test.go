@@ -23,7 +23,7 @@ func TestGroupWelcome_BatchesJoinsOfAWindow(t *testing.T) {
 		f := newFixture(t, db, welcome.Options{BridgeSends: true, Contacts: contacts{"wm0": "李雷", "wm1": "韓梅梅"}})
 		saveText(t, f, "", "歡迎 {{新成員}} 入群!群規:不發廣告")
 		saveText(t, f, "wrA", "歡迎 {{新成員}} 加入望京車友群,入群福利見群公告")
-		t0 := f.clock.t
+		t0 := f.clock.Now()
 		for i := range 10 { // ten joins within the minute, one redelivered
 			at := t0.Add(time.Duration(i*5) * time.Second)
 			for range 2 {
@@ -35,11 +35,11 @@ func TestGroupWelcome_BatchesJoinsOfAWindow(t *testing.T) {
 		if err := f.svc.OnJoin(ctx, "wrA", []string{"wm10"}, t0.Add(70*time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		f.clock.t = t0.Add(59 * time.Second)
+		f.clock.Set(t0.Add(59 * time.Second))
 		if n := flush(t, f); n != 0 {
 			t.Fatalf("flushed %d before the window closed", n)
 		}
-		f.clock.t = t0.Add(61 * time.Second)
+		f.clock.Set(t0.Add(61 * time.Second))
 		if n := flush(t, f); n != 1 {
 			t.Fatalf("flushed %d batches, want 1", n)
 		}
@@ -57,7 +57,7 @@ func TestGroupWelcome_BatchesJoinsOfAWindow(t *testing.T) {
 		if out.ChatID != "wrA" || len(out.Mentions) != 10 || out.Text != "歡迎 李雷、韓梅梅 加入望京車友群,入群福利見群公告" || sends[0].Priority != welcome.PriorityGroupWelcome {
 			t.Errorf("sent %+v (priority %d)", out, sends[0].Priority)
 		}
-		f.clock.t = t0.Add(131 * time.Second)
+		f.clock.Set(t0.Add(131 * time.Second))
 		if n := flush(t, f); n != 1 {
 			t.Fatalf("second window: flushed %d, want 1", n)
 		}
@@ -85,10 +85,10 @@ func TestGroupWelcome_NothingToSayWith(t *testing.T) {
 				if tt.text {
 					saveText(t, f, "", "歡迎")
 				}
-				if err := f.svc.OnJoin(context.Background(), "wrB", []string{"wm1", "wm2"}, f.clock.t); err != nil {
+				if err := f.svc.OnJoin(context.Background(), "wrB", []string{"wm1", "wm2"}, f.clock.Now()); err != nil {
 					t.Fatal(err)
 				}
-				f.clock.t = f.clock.t.Add(11 * time.Second)
+				f.clock.Advance(11 * time.Second)
 				if n := flush(t, f); n != 1 {
 					t.Fatalf("flushed %d", n)
 				}
@@ -141,13 +141,13 @@ func TestHandleChatUpdate_WelcomesExternalJoiners(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e := inbox.Event{ID: 3, Kind: welcome.ChatUpdateKind, DedupeKey: "evt:3", Payload: string(payload), ReceivedAt: f.clock.t}
+		e := inbox.Event{ID: 3, Kind: welcome.ChatUpdateKind, DedupeKey: "evt:3", Payload: string(payload), ReceivedAt: f.clock.Now()}
 		for range 2 { // redelivered
 			if err := f.svc.HandleChatUpdate(ctx, e); err != nil {
 				t.Fatal(err)
 			}
 		}
-		f.clock.t = time.Unix(1718003100, 0).Add(61 * time.Second)
+		f.clock.Set(time.Unix(1718003100, 0).Add(61 * time.Second))
 		if n := flush(t, f); n != 1 {
 			t.Fatalf("flushed %d", n)
 		}
@@ -167,11 +167,13 @@ func TestGroupWelcome_ReplicasFlushOnce(t *testing.T) {
 		b := newFixture(t, db, welcome.Options{BridgeSends: true})
 		saveText(t, a, "", "歡迎 {{新成員}}")
 		for i := range 20 {
-			if err := a.svc.OnJoin(ctx, fmt.Sprintf("wr%d", i%5), []string{fmt.Sprintf("wm%d", i)}, a.clock.t); err != nil {
+			if err := a.svc.OnJoin(ctx, fmt.Sprintf("wr%d", i%5), []string{fmt.Sprintf("wm%d", i)}, a.clock.Now()); err != nil {
 				t.Fatal(err)
 			}
 		}
-		a.clock.t, b.clock.t = a.clock.t.Add(time.Hour), a.clock.t.Add(time.Hour)
+		later := a.clock.Now().Add(time.Hour)
+		a.clock.Set(later)
+		b.clock.Set(later)
 		var wg sync.WaitGroup
 		for _, f := range []*fixture{a, b} {
 			wg.Go(func() {

@@ -13,12 +13,10 @@ import (
 	"github.com/qunbot/qunbot/internal/welcome"
 )
 
-// clock is a settable test clock.
-type clock struct{ t time.Time }
-
-func (c *clock) now() time.Time { return c.t }
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)} }
+// newClock is a test clock at 2026-03-01 09:00 UTC.
+func newClock() *storagetest.Clock {
+	return storagetest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+}
 
 // directory is a fake org directory.
 type directory map[string][2]string
@@ -46,16 +44,16 @@ type fixture struct {
 	svc    *welcome.Service
 	store  *welcome.Store
 	outbox *outbox.Store
-	clock  *clock
+	clock  *storagetest.Clock
 	woken  int
 }
 
 func newFixture(t *testing.T, db storagetest.DB, opts welcome.Options) *fixture {
 	t.Helper()
 	f := &fixture{clock: newClock()}
-	f.store = welcome.NewStore(db.DB, f.clock.now)
-	f.outbox = outbox.NewStore(db.DB, f.clock.now)
-	opts.Store, opts.Now = f.store, f.clock.now
+	f.store = welcome.NewStore(db.DB, f.clock.Now)
+	f.outbox = outbox.NewStore(db.DB, f.clock.Now)
+	opts.Store, opts.Now = f.store, f.clock.Now
 	opts.Wake = func() { f.woken++ }
 	f.svc = welcome.New(opts)
 	return f

@@ -58,7 +58,7 @@ func urlHash(u string) string {
 // least until validUntil.
 func (s *Store) cachedMedia(ctx context.Context, u string, validUntil time.Time) (string, bool, error) {
 	var rows []mediaRow
-	err := s.db.WithContext(ctx).Where("url_hash = ? AND expires_at > ?", urlHash(u), dbTime(validUntil)).Limit(1).Find(&rows).Error
+	err := s.db.WithContext(ctx).Where("url_hash = ? AND expires_at > ?", urlHash(u), storage.Timestamp(validUntil)).Limit(1).Find(&rows).Error
 	if err != nil {
 		return "", false, storage.Wrap("look up welcome media", err)
 	}
@@ -70,7 +70,7 @@ func (s *Store) cachedMedia(ctx context.Context, u string, validUntil time.Time)
 
 // saveMedia remembers the media_id of the image at u, replacing an older one.
 func (s *Store) saveMedia(ctx context.Context, u, mediaID string, expires time.Time) error {
-	row := mediaRow{URLHash: urlHash(u), MediaID: mediaID, ExpiresAt: dbTime(expires), CreatedAt: s.clock()}
+	row := mediaRow{URLHash: urlHash(u), MediaID: mediaID, ExpiresAt: storage.Timestamp(expires), CreatedAt: s.clock.Now()}
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "url_hash"}},
 		DoUpdates: clause.AssignmentColumns([]string{"media_id", "expires_at", "created_at"}),

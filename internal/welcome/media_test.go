@@ -31,7 +31,7 @@ type mediaFixture struct {
 func newMediaFixture(t *testing.T, db storagetest.DB, withMedia bool) *mediaFixture {
 	t.Helper()
 	mf := &mediaFixture{}
-	mf.fake = wecomtest.New(wecomtest.WithClock(func() time.Time { return mf.clock.t }))
+	mf.fake = wecomtest.New(wecomtest.WithClock(func() time.Time { return mf.clock.Now() }))
 	t.Cleanup(mf.fake.Close)
 	images := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mf.imageHits.Add(1)
@@ -66,7 +66,7 @@ func (mf *mediaFixture) miniProgram(picPath string) welcome.Attachment {
 // welcomeFor handles a new contact with code and returns the queued payload.
 func (mf *mediaFixture) welcomeFor(t *testing.T, id int64, code string) welcomePayload {
 	t.Helper()
-	e := contactEvent(id, "add_external_contact", "ZhangWei", "wm"+code, "mp", code, mf.clock.t.Add(-100*time.Millisecond))
+	e := contactEvent(id, "add_external_contact", "ZhangWei", "wm"+code, "mp", code, mf.clock.Now().Add(-100*time.Millisecond))
 	if err := mf.svc.HandleContact(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
@@ -150,13 +150,13 @@ func TestHandleContact_MiniProgramCoverUploadedOnceAndReused(t *testing.T) {
 			t.Errorf("upload %+v, %v", up, err)
 		}
 
-		mf.clock.t = mf.clock.t.Add(70 * time.Hour) // still more than an hour before expiry
+		mf.clock.Advance(70 * time.Hour) // still more than an hour before expiry
 		second := mf.welcomeFor(t, 2, "C2")
 		if mf.uploads() != 2 || len(second.Attachments) != 4 || second.Attachments[0].MiniProgram.PicMediaID != mp.PicMediaID {
 			t.Errorf("%d uploads, second payload %+v: want the cached media_id reused", mf.uploads(), second)
 		}
 
-		mf.clock.t = mf.clock.t.Add(90 * time.Minute) // within the hour before expiry
+		mf.clock.Advance(90 * time.Minute) // within the hour before expiry
 		third := mf.welcomeFor(t, 3, "C3")
 		if mf.uploads() != 4 || third.Attachments[0].MiniProgram.PicMediaID == mp.PicMediaID {
 			t.Errorf("%d uploads, third payload %+v: want a new upload near expiry", mf.uploads(), third)

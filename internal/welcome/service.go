@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/qunbot/qunbot/internal/storage"
 )
 
 // Directory tells who a staff member is; the org package provides it.
@@ -104,4 +106,4 @@ func New(opts Options) *Service {
 // Store returns the service's store.
 func (s *Service) Store() *Store { return s.store }
 
-func (s *Service) now() time.Time { return dbTime(s.opts.Now()) }
+func (s *Service) now() time.Time { return storage.Timestamp(s.opts.Now()) }

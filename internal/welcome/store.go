@@ -17,21 +17,14 @@ import (
 // the group joins waiting for their welcome. It is safe for concurrent use
 // and for several replicas sharing one database.
 type Store struct {
-	db  *gorm.DB
-	now func() time.Time
+	db    *gorm.DB
+	clock storage.Clock
 }
 
 // NewStore returns a Store over db. now is the clock (nil means time.Now).
 func NewStore(db *gorm.DB, now func() time.Time) *Store {
-	if now == nil {
-		now = time.Now
-	}
-	return &Store{db: db, now: now}
+	return &Store{db: db, clock: now}
 }
-
-func (s *Store) clock() time.Time { return dbTime(s.now()) }
-
-func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // ruleRow is a row of welcome_rules.
 type ruleRow struct {
@@ -116,7 +109,7 @@ func (s *Store) CreateRule(ctx context.Context, r *Rule) error {
 		return err
 	}
 	r.ID = 0
-	r.CreatedAt, r.UpdatedAt = s.clock(), s.clock()
+	r.CreatedAt, r.UpdatedAt = s.clock.Now(), s.clock.Now()
 	return s.saveRule(ctx, "create welcome rule", r, func(tx *gorm.DB, row *ruleRow) error { return tx.Create(row).Error })
 }
 
@@ -129,7 +122,7 @@ func (s *Store) UpdateRule(ctx context.Context, r *Rule) error {
 	if err != nil {
 		return err
 	}
-	r.CreatedAt, r.UpdatedAt = old.CreatedAt, s.clock()
+	r.CreatedAt, r.UpdatedAt = old.CreatedAt, s.clock.Now()
 	return s.saveRule(ctx, fmt.Sprintf("update welcome rule %d", r.ID), r, func(tx *gorm.DB, row *ruleRow) error {
 		return tx.Select("*").Omit("created_at").Updates(row).Error
 	})

@@ -303,7 +303,7 @@ func (s *Store) Template(ctx context.Context, id int64) (GroupTemplate, error) {
 }
 
 func (s *Store) insertTemplate(ctx context.Context, t *GroupTemplate) error {
-	t.ID, t.CreatedAt, t.UpdatedAt = 0, s.clock(), s.clock()
+	t.ID, t.CreatedAt, t.UpdatedAt = 0, s.clock.Now(), s.clock.Now()
 	row := toTemplateRow(*t)
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
 		return storage.Wrap("save group welcome template", err)
@@ -313,7 +313,7 @@ func (s *Store) insertTemplate(ctx context.Context, t *GroupTemplate) error {
 }
 
 func (s *Store) updateTemplate(ctx context.Context, t *GroupTemplate) error {
-	t.UpdatedAt = s.clock()
+	t.UpdatedAt = s.clock.Now()
 	row := toTemplateRow(*t)
 	if err := s.db.WithContext(ctx).Select("*").Omit("created_at").Updates(&row).Error; err != nil {
 		return storage.Wrap(fmt.Sprintf("save group welcome template %d", t.ID), err)

@@ -99,7 +99,8 @@ const (
 // BenchmarkDashboardFull renders the dashboard with every figure over the
 // sizes the console is held to: 10,000 scripts, 1,000 groups (8 live codes
 // over them), 100,000 tickets, and 100,000 chat messages in the week
-// charted, among as many older callbacks.
+// charted, among as many older callbacks; and, over the same database, the
+// pages that list the groups and the live codes.
 func BenchmarkDashboardFull(b *testing.B) {
 	for _, driver := range []string{"sqlite", "mysql"} {
 		b.Run(driver, func(b *testing.B) {
@@ -122,7 +123,14 @@ func BenchmarkDashboardFull(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			serveBench(b, e, "op", "/", "1000</span><span class=\"label\">客户群")
+			for _, c := range []struct{ name, path, want string }{
+				{"dashboard", "/", "1000</span><span class=\"label\">客户群"},
+				{"groups", "/groups", "共 1000 个"},
+				{"groups_search", "/groups?q=%E8%BD%A6%E5%8F%8B999", "车友999群"},
+				{"live_codes", "/live-codes", "活码7"},
+			} {
+				b.Run(c.name, func(b *testing.B) { serveBench(b, e, "op", c.path, c.want) })
+			}
 		})
 	}
 }
