@@ -173,7 +173,7 @@ func readTickets(ctx context.Context, src Sources, now time.Time, o *Overview) e
 	if err != nil {
 		return err
 	}
-	overdue, err := src.Tickets.CountOverdue(ctx, nil)
+	_, overdue, err := src.Tickets.List(ctx, ticket.Filter{Overdue: true, Limit: 1})
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,11 @@
 package ticket
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -47,21 +49,10 @@ func inScope(q *gorm.DB, scope []int64) *gorm.DB {
 // List returns the tickets f selects, newest first, and how many there are
 // in all.
 func (s *Service) List(ctx context.Context, f Filter) ([]Ticket, int64, error) {
-	q := inScope(s.db.WithContext(ctx).Model(&Ticket{}), f.Scope)
-	if f.Tier != "" {
-		q = q.Where("tier = ?", f.Tier)
-	}
-	if f.State != "" {
-		q = q.Where("state = ?", f.State)
-	}
-	if f.StoreID != 0 {
-		q = q.Where("store_id = ?", f.StoreID)
-	}
 	if f.Overdue {
-		now := s.now()
-		q = q.Where("((state = ? AND ack_due_at <= ?) OR (state IN ? AND resolve_due_at <= ?))",
-			StateNew, now, openStates, now)
+		return s.listOverdue(ctx, f)
 	}
+	q := s.filtered(ctx, f)
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, storage.Wrap("count tickets", err)
@@ -74,26 +65,71 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Ticket, int64, error) {
 	return out, total, nil
 }
 
-// CountOverdue counts the open tickets past a deadline within scope (nil:
-// all stores): the tickets List{Overdue: true} selects. It counts the two
-// deadlines apart so that each count reads its own index, rather than one
-// scan of the table for the OR.
-func (s *Service) CountOverdue(ctx context.Context, scope []int64) (int64, error) {
-	now := s.now()
-	var late, lateResolve int64
-	err := inScope(s.db.WithContext(ctx).Model(&Ticket{}), scope).
-		Where("state = ? AND ack_due_at <= ?", StateNew, now).Count(&late).Error
-	if err != nil {
-		return 0, storage.Wrap("count overdue tickets", err)
+// filtered selects the tickets of f but for f.Overdue.
+func (s *Service) filtered(ctx context.Context, f Filter) *gorm.DB {
+	q := inScope(s.db.WithContext(ctx).Model(&Ticket{}), f.Scope)
+	if f.Tier != "" {
+		q = q.Where("tier = ?", f.Tier)
 	}
-	// Past the resolve deadline and not counted above.
-	err = inScope(s.db.WithContext(ctx).Model(&Ticket{}), scope).
-		Where("state IN ? AND resolve_due_at <= ?", openStates, now).
-		Where("NOT (state = ? AND ack_due_at <= ?)", StateNew, now).Count(&lateResolve).Error
-	if err != nil {
-		return 0, storage.Wrap("count overdue tickets", err)
+	if f.State != "" {
+		q = q.Where("state = ?", f.State)
 	}
-	return late + lateResolve, nil
+	if f.StoreID != 0 {
+		q = q.Where("store_id = ?", f.StoreID)
+	}
+	return q
+}
+
+// lateness is one way for an open ticket to be late, as a condition.
+type lateness struct {
+	where string
+	args  []any
+}
+
+// latenesses are the three ways an open ticket is late at now: not
+// acknowledged in time; acknowledged and not resolved in time; not
+// acknowledged, within the acknowledge deadline but past the resolve one.
+// No ticket is late two ways, so counts add up, and each reads an index on
+// (state, deadline) rather than scanning the table as one OR would.
+func latenesses(now time.Time) []lateness {
+	return []lateness{
+		{"state = ? AND ack_due_at <= ?", []any{StateNew, now}},
+		{"state IN ? AND resolve_due_at <= ?", []any{[]State{StateAcknowledged, StateInProgress}, now}},
+		{"state = ? AND resolve_due_at <= ? AND ack_due_at > ?", []any{StateNew, now, now}},
+	}
+}
+
+// listOverdue is List for the late tickets: each way of being late is
+// counted and paged on its own, and the pages merged newest first.
+func (s *Service) listOverdue(ctx context.Context, f Filter) ([]Ticket, int64, error) {
+	limit, offset := storage.PageSize(f.Limit), max(f.Offset, 0)
+	var total int64
+	var ids []int64
+	for _, l := range latenesses(s.now()) {
+		var n int64
+		if err := s.filtered(ctx, f).Where(l.where, l.args...).Count(&n).Error; err != nil {
+			return nil, 0, storage.Wrap("count overdue tickets", err)
+		}
+		total += n
+		if n == 0 {
+			continue
+		}
+		var page []int64
+		err := s.filtered(ctx, f).Where(l.where, l.args...).Order("id DESC").Limit(offset+limit).Pluck("id", &page).Error
+		if err != nil {
+			return nil, 0, storage.Wrap("list overdue tickets", err)
+		}
+		ids = append(ids, page...)
+	}
+	slices.SortFunc(ids, func(a, b int64) int { return cmp.Compare(b, a) })
+	ids = ids[min(offset, len(ids)):min(offset+limit, len(ids))]
+	var out []Ticket
+	if len(ids) > 0 {
+		if err := s.db.WithContext(ctx).Where("id IN ?", ids).Order("id DESC").Find(&out).Error; err != nil {
+			return nil, 0, storage.Wrap("list overdue tickets", err)
+		}
+	}
+	return out, total, nil
 }
 
 // Stats is SLA compliance per tier of the tickets posted in [from, to),

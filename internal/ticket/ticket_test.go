@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -216,9 +217,10 @@ func TestTicket_ListAndStats(t *testing.T) {
 	})
 }
 
-// TestTicket_CountOverdue holds CountOverdue to what the overdue filter of
-// List selects, a ticket late on both deadlines counted once.
-func TestTicket_CountOverdue(t *testing.T) {
+// TestTicket_ListOverdue pages the late tickets, each way of being late
+// read apart and merged newest first, a ticket late on both deadlines
+// listed once.
+func TestTicket_ListOverdue(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
 		e := newEnv(t, db.DB)
 		ctx := context.Background()
@@ -230,35 +232,45 @@ func TestTicket_CountOverdue(t *testing.T) {
 		acked := complaint("c4", "chat2", ticket.TierLight, 5)
 		acked.ResolveMinutes = 10
 		done := complaint("c5", "chat1", ticket.TierLight, 5)
-		var ackedID, doneID int64
-		for _, n := range []ticket.NewTicket{lateAck, lateBoth, onTime, acked, done} {
-			tk := e.open(t, n)
-			switch n.ComplaintKey {
-			case "c4":
-				ackedID = tk.ID
-			case "c5":
-				doneID = tk.ID
-			}
+		lateResolveOnly := complaint("c6", "chat2", ticket.TierLight, 60) // a tier whose resolve deadline comes first
+		lateResolveOnly.ResolveMinutes = 10
+		ids := map[string]int64{}
+		for _, n := range []ticket.NewTicket{lateAck, lateBoth, onTime, acked, done, lateResolveOnly} {
+			ids[n.ComplaintKey] = e.open(t, n).ID
 		}
-		if _, err := e.svc.Do(ctx, ackedID, ticket.StepAck, actor, ""); err != nil {
+		if _, err := e.svc.Do(ctx, ids["c4"], ticket.StepAck, actor, ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.Do(ctx, doneID, ticket.StepResolve, actor, ""); err != nil {
+		if _, err := e.svc.Do(ctx, ids["c5"], ticket.StepResolve, actor, ""); err != nil {
 			t.Fatal(err)
 		}
 		e.clock.Advance(30 * time.Minute)
-		for _, scope := range [][]int64{nil, {1}, {2}, {}} {
-			_, want, err := e.svc.List(ctx, ticket.Filter{Overdue: true, Scope: scope})
-			if err != nil {
-				t.Fatal(err)
+		keys := func(ts []ticket.Ticket) string {
+			var out []string
+			for _, tk := range ts {
+				out = append(out, tk.ComplaintKey)
 			}
-			got, err := e.svc.CountOverdue(ctx, scope)
-			if err != nil || got != want {
-				t.Errorf("scope %v: CountOverdue = %d, %v; the overdue filter lists %d", scope, got, err, want)
-			}
+			return strings.Join(out, ",")
 		}
-		if got, _ := e.svc.CountOverdue(ctx, nil); got != 3 {
-			t.Errorf("CountOverdue = %d, want 3 (c1, c2, c4)", got)
+		tests := []struct {
+			f     ticket.Filter
+			want  string
+			total int64
+		}{
+			{ticket.Filter{Overdue: true}, "c6,c4,c2,c1", 4},
+			{ticket.Filter{Overdue: true, Limit: 2}, "c6,c4", 4},
+			{ticket.Filter{Overdue: true, Limit: 2, Offset: 1}, "c4,c2", 4},
+			{ticket.Filter{Overdue: true, Limit: 2, Offset: 3}, "c1", 4},
+			{ticket.Filter{Overdue: true, Offset: 9}, "", 4},
+			{ticket.Filter{Overdue: true, Scope: []int64{1}}, "c1", 1},
+			{ticket.Filter{Overdue: true, State: ticket.StateNew}, "c6,c2,c1", 3},
+			{ticket.Filter{Overdue: true, Scope: []int64{}}, "", 0},
+		}
+		for _, tt := range tests {
+			got, total, err := e.svc.List(ctx, tt.f)
+			if err != nil || keys(got) != tt.want || total != tt.total {
+				t.Errorf("list %+v = %q of %d, %v; want %q of %d", tt.f, keys(got), total, err, tt.want, tt.total)
+			}
 		}
 	})
 }
