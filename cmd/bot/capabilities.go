@@ -55,6 +55,8 @@ type capabilities struct {
 	dir        directory.Directory
 	liveCodes  *livecode.Service
 	workers    []func(context.Context) error
+	// demoGroups mirrors group changes into demo mode's embedded WeCom.
+	demoGroups group.Observer
 }
 
 func (c *capabilities) worker(f func(ctx context.Context) error) { c.workers = append(c.workers, f) }
@@ -118,7 +120,8 @@ func (c *capabilities) groups() error {
 	if c.client == nil {
 		return nil
 	}
-	syncer, err := group.NewSyncer(c.dir.Groups, c.client, group.SyncerOptions{Logger: c.log, OnChange: c.liveCodes.OnGroupChange})
+	syncer, err := group.NewSyncer(c.dir.Groups, c.client, group.SyncerOptions{Logger: c.log,
+		OnChange: group.Observers(c.liveCodes.OnGroupChange, c.demoGroups)})
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/qunbot/qunbot/internal/bridge"
 	"github.com/qunbot/qunbot/internal/config"
+	"github.com/qunbot/qunbot/internal/group"
 	"github.com/qunbot/qunbot/internal/httpx"
 	"github.com/qunbot/qunbot/internal/script"
 	"github.com/qunbot/qunbot/internal/wecom/wecomtest"
@@ -22,7 +23,7 @@ import (
 // instead of reaching Tencent), an embedded bridge receiver (what the bot
 // would say in a group is printed), and a few scripts so that the
 // simulator's questions get answers. It points cfg at the fakes.
-func startDemo(ctx context.Context, cfg *config.Config, db *gorm.DB, out io.Writer, log *slog.Logger) (stop func(), err error) {
+func startDemo(ctx context.Context, cfg *config.Config, db *gorm.DB, out io.Writer, log *slog.Logger) (demo *demoMode, stop func(), err error) {
 	fake := wecomtest.New(append(demoWeCom(),
 		wecomtest.WithCorp(cfg.WeCom.CorpID, cfg.WeCom.Secret, cfg.WeCom.ContactSecret),
 		wecomtest.WithOnCall(func(c wecomtest.Call) {
@@ -40,14 +41,54 @@ func startDemo(ctx context.Context, cfg *config.Config, db *gorm.DB, out io.Writ
 	}
 	if err := seedDemoScripts(ctx, script.NewStore(db, now)); err != nil {
 		stop()
-		return nil, err
+		return nil, nil, err
 	}
 	if err := seedDemoDirectory(ctx, *cfg, db, log); err != nil {
 		stop()
-		return nil, err
+		return nil, nil, err
 	}
 	log.Info("demo mode: WeCom and the bridge are embedded fakes; what the bot would send is printed", "fake_wecom", fake.URL, "bridge_send_url", cfg.Bridge.SendURL)
-	return stop, nil
+	return &demoMode{out: out, fake: fake}, stop, nil
+}
+
+// demoMode is what the bot's wiring needs of demo mode; nil outside it.
+type demoMode struct {
+	out  io.Writer         // a line per handled event, for the person watching
+	fake *wecomtest.Server // the embedded WeCom
+}
+
+// output is where handled events are told; nil outside demo mode.
+func (d *demoMode) output() io.Writer {
+	if d == nil {
+		return nil
+	}
+	return d.out
+}
+
+// mirror applies to the embedded WeCom the membership changes the demo's
+// callbacks announce, as the real WeCom has before it calls back, so that
+// the reconcile that follows reads the count the events made.
+func (d *demoMode) mirror(_ context.Context, c group.Change) {
+	for _, id := range c.Members {
+		var err error
+		switch c.Kind {
+		case group.ChangeJoined:
+			err = d.fake.AddMember(c.ChatID, wecomtest.Member{UserID: id, Type: wecomtest.MemberExternal, JoinTime: now(), JoinScene: c.JoinScene})
+		case group.ChangeLeft:
+			err = d.fake.RemoveMember(c.ChatID, id)
+		}
+		if err != nil {
+			fmt.Fprintf(d.out, "[demo] 模拟企业微信未能更新群成员 (the embedded WeCom kept its members): %v\n", err)
+		}
+	}
+}
+
+// groupObserver is mirror in demo mode, nil outside it.
+func (d *demoMode) groupObserver() group.Observer {
+	if d == nil {
+		return nil
+	}
+	return d.mirror
 }
 
 // demoBridge is a bridge send webhook that checks qunbot's signature and

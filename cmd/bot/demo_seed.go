@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -24,12 +25,19 @@ const (
 	demoHQ      = "wangwu"
 )
 
-// demoWeCom is what the embedded fake WeCom knows: the demo staff and group.
+// demoMembers is how many members the demo group has before the
+// simulator's members join.
+const demoMembers = 36
+
+// demoWeCom is what the embedded fake WeCom knows: the demo staff and
+// group, with its owner, the store manager and members.
 func demoWeCom() []wecomtest.Option {
-	return []wecomtest.Option{
-		wecomtest.WithUsers(demoStaff, demoManager, demoHQ),
-		wecomtest.WithGroupChats(wecomtest.GroupChat{ChatID: demoChat, Name: "上海旗舰店车友1群", Owner: demoStaff}),
+	g := wecomtest.GroupChat{ChatID: demoChat, Name: "上海旗舰店车友1群", Owner: demoStaff, CreateTime: time.Now().AddDate(0, -3, 0),
+		Members: []wecomtest.Member{{UserID: demoStaff, Type: wecomtest.MemberStaff}, {UserID: demoManager, Type: wecomtest.MemberStaff}}}
+	for i := range demoMembers {
+		g.Members = append(g.Members, wecomtest.Member{UserID: fmt.Sprintf("wmDemoFan%03d", i+1), Type: wecomtest.MemberExternal, JoinScene: 3})
 	}
+	return []wecomtest.Option{wecomtest.WithUsers(demoStaff, demoManager, demoHQ), wecomtest.WithGroupChats(g)}
 }
 
 // seedDemoDirectory adds, once, a store with its chain of staff, maps the

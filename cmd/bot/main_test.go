@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qunbot/qunbot/internal/group"
 	"github.com/qunbot/qunbot/internal/simulate"
 	"github.com/qunbot/qunbot/internal/storage"
+	"github.com/qunbot/qunbot/internal/wecom/wecomtest"
 )
 
 // testConfig is the newcomer's configuration: demo mode on SQLite.
@@ -192,3 +194,27 @@ func BenchmarkServe_Callbacks(b *testing.B) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestDemo_MirrorsMembershipIntoTheFakeWeCom: what the demo's callbacks
+// announce reaches the embedded WeCom, so the reconcile after them reads
+// the count the events made rather than undoing it.
+func TestDemo_MirrorsMembershipIntoTheFakeWeCom(t *testing.T) {
+	fake := wecomtest.New(demoWeCom()...)
+	t.Cleanup(fake.Close)
+	var out bytes.Buffer
+	d := &demoMode{out: &out, fake: fake}
+	observe := group.Observers(nil, d.groupObserver())
+	observe(t.Context(), group.Change{ChatID: demoChat, Kind: group.ChangeJoined, Count: 2, Members: []string{"wmNew1", "wmNew2"}, JoinScene: 3})
+	observe(t.Context(), group.Change{ChatID: demoChat, Kind: group.ChangeLeft, Count: 1, Members: []string{"wmDemoFan001"}})
+	observe(t.Context(), group.Change{ChatID: "wrUnknown", Kind: group.ChangeJoined, Count: 1, Members: []string{"wmX"}})
+	g, ok := fake.GroupChat(demoChat)
+	if want := demoMembers + 2 + 2 - 1; !ok || len(g.Members) != want {
+		t.Fatalf("demo group has %d members, want %d", len(g.Members), want)
+	}
+	if !strings.Contains(out.String(), "wrUnknown") {
+		t.Errorf("a group the fake does not know was not reported: %q", out.String())
+	}
+	if (*demoMode)(nil).groupObserver() != nil || (*demoMode)(nil).output() != nil {
+		t.Error("outside demo mode there is no observer and no output")
+	}
+}

@@ -67,16 +67,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer storage.Close(db)
 
+	var demo *demoMode
 	if cfg.Demo {
-		stopDemo, err := startDemo(ctx, &cfg, db, stdout, log)
-		if err != nil {
+		var stopDemo func()
+		if demo, stopDemo, err = startDemo(ctx, &cfg, db, stdout, log); err != nil {
 			return err
 		}
 		defer stopDemo()
-	}
-	var demo io.Writer
-	if cfg.Demo {
-		demo = stdout
 	}
 	app, err := wire(cfg, db, log, demo)
 	if err != nil {
@@ -91,13 +88,13 @@ type app struct {
 	workers []func(ctx context.Context) error
 }
 
-// wire builds the bot from its configuration. demo, when not nil, receives
-// a line for the person watching each time an event is handled.
-func wire(cfg config.Config, db *gorm.DB, log *slog.Logger, demo io.Writer) (*app, error) {
+// wire builds the bot from its configuration. demo is nil outside demo
+// mode; in it, the person watching reads a line for each event handled.
+func wire(cfg config.Config, db *gorm.DB, log *slog.Logger, demo *demoMode) (*app, error) {
 	m := metrics.New()
 	inboxStore := inbox.NewStore(db, now)
 	outboxStore := outbox.NewStore(db, now)
-	dispatcher := inbox.NewDispatcher(inboxStore, inbox.Options{Workers: workers, Logger: log, Observer: handledObserver(m, demo)})
+	dispatcher := inbox.NewDispatcher(inboxStore, inbox.Options{Workers: workers, Logger: log, Observer: handledObserver(m, demo.output())})
 	worker := outbox.NewWorker(outboxStore, outbox.WorkerOptions{Workers: workers, Logger: log, Observer: outbox.ObserverFunc(m.ObserveSent)})
 	client, err := wecom.Configured(cfg, log)
 	if err != nil {
@@ -107,7 +104,8 @@ func wire(cfg config.Config, db *gorm.DB, log *slog.Logger, demo io.Writer) (*ap
 		return nil, err
 	}
 	c := &capabilities{cfg: cfg, db: db, log: log, client: client, dispatcher: dispatcher, outbox: outboxStore, wake: worker.Notify,
-		dir: directory.Directory{Org: org.NewStore(db, now), Groups: group.NewStore(db, now)}}
+		demoGroups: demo.groupObserver(),
+		dir:        directory.Directory{Org: org.NewStore(db, now), Groups: group.NewStore(db, now)}}
 	replies := c.scripts()
 	if err := c.liveCode(); err != nil {
 		return nil, err

@@ -302,7 +302,7 @@ func TestDispatcher_twoReplicasHandleEachEventOnce(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make(chan error, 2)
 		for range 2 {
-			d := inbox.NewDispatcher(inbox.NewStore(reopen(t, db), clock.Now), inbox.Options{Workers: 4, Lease: time.Hour})
+			d := inbox.NewDispatcher(inbox.NewStore(db.Reopen(t), clock.Now), inbox.Options{Workers: 4, Lease: time.Hour})
 			d.Handle("k", func(_ context.Context, e inbox.Event) error { c.add(e.ID); return nil })
 			wg.Go(func() {
 				for {

@@ -6,28 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/qunbot/qunbot/internal/inbox"
-	"github.com/qunbot/qunbot/internal/storage"
 	"github.com/qunbot/qunbot/internal/storage/storagetest"
 )
 
 // newClock is a test clock at 2025-03-04 09:30:00.123456 UTC.
 func newClock() *storagetest.Clock {
 	return storagetest.NewClock(time.Date(2025, 3, 4, 9, 30, 0, 123456000, time.UTC))
-}
-
-// reopen opens a second, independent handle on the database of db, as a
-// second replica would.
-func reopen(t testing.TB, db storagetest.DB) *gorm.DB {
-	t.Helper()
-	h, err := storage.Open(context.Background(), storage.Options{Driver: db.Driver, DSN: db.DSN})
-	if err != nil {
-		t.Fatalf("reopen %s database: %v", db.Driver, err)
-	}
-	t.Cleanup(func() { storage.Close(h) })
-	return h
 }
 
 // record stores n events of kind and returns their ids.

@@ -68,7 +68,7 @@ func TestStore_Record_databaseDown(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
 		ctx := context.Background()
 		e := inbox.Event{Source: "wecom", Kind: "k", DedupeKey: "down-then-up"}
-		h := reopen(t, db)
+		h := db.Reopen(t)
 		if err := storage.Close(h); err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +76,7 @@ func TestStore_Record_databaseDown(t *testing.T) {
 			t.Fatalf("record on a closed database: err = %v, want ErrUnavailable", err)
 		}
 		// The database returns; the platform redelivers, maybe twice.
-		s := inbox.NewStore(reopen(t, db), nil)
+		s := inbox.NewStore(db.Reopen(t), nil)
 		for i, want := range []bool{true, false} {
 			retry := inbox.Event{Source: "wecom", Kind: "k", DedupeKey: "down-then-up"}
 			inserted, err := s.Record(ctx, &retry)

@@ -7,10 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/qunbot/qunbot/internal/outbox"
-	"github.com/qunbot/qunbot/internal/storage"
 	"github.com/qunbot/qunbot/internal/storage/storagetest"
 )
 
@@ -68,18 +65,6 @@ func (f *fakeAPI) sent() []string {
 }
 
 var testOptions = outbox.WorkerOptions{Workers: 2, Lease: time.Minute, MinBackoff: time.Second, MaxBackoff: time.Minute}
-
-// reopen opens a second, independent handle on the database of db, as a
-// second replica would.
-func reopen(t testing.TB, db storagetest.DB) *gorm.DB {
-	t.Helper()
-	h, err := storage.Open(context.Background(), storage.Options{Driver: db.Driver, DSN: db.DSN})
-	if err != nil {
-		t.Fatalf("reopen %s database: %v", db.Driver, err)
-	}
-	t.Cleanup(func() { storage.Close(h) })
-	return h
-}
 
 // enqueue stores a message for api whose payload is its key, and returns it.
 func enqueue(t testing.TB, s *outbox.Store, api, key string, priority int) outbox.Message {

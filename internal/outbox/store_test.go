@@ -198,7 +198,7 @@ func TestStore_RetryAndQueries(t *testing.T) {
 
 func TestStore_Enqueue_databaseDown(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db storagetest.DB) {
-		h := reopen(t, db)
+		h := db.Reopen(t)
 		if err := storage.Close(h); err != nil {
 			t.Fatal(err)
 		}

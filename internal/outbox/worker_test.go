@@ -247,7 +247,7 @@ func TestWorker_twoReplicasSendEachMessageOnce(t *testing.T) {
 		api := &fakeAPI{}
 		var wg sync.WaitGroup
 		for range 2 {
-			w := outbox.NewWorker(outbox.NewStore(reopen(t, db), clock.Now), outbox.WorkerOptions{Workers: 4, Lease: time.Hour})
+			w := outbox.NewWorker(outbox.NewStore(db.Reopen(t), clock.Now), outbox.WorkerOptions{Workers: 4, Lease: time.Hour})
 			w.Register("a", outbox.Route{Sender: api.send})
 			wg.Go(func() { drain(t, w) })
 		}

@@ -6,11 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/qunbot/qunbot/internal/outbox"
 	"github.com/qunbot/qunbot/internal/schedule"
-	"github.com/qunbot/qunbot/internal/storage"
 	"github.com/qunbot/qunbot/internal/storage/storagetest"
 	"github.com/qunbot/qunbot/internal/wecom"
 )
@@ -24,18 +21,6 @@ func newClock() *storagetest.Clock {
 func shanghai(day, hour, minute int) time.Time {
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	return time.Date(2026, 11, day, hour, minute, 0, 0, loc)
-}
-
-// reopen opens a second, independent handle on the database of db, as a
-// second replica would.
-func reopen(t testing.TB, db storagetest.DB) *gorm.DB {
-	t.Helper()
-	h, err := storage.Open(context.Background(), storage.Options{Driver: db.Driver, DSN: db.DSN})
-	if err != nil {
-		t.Fatalf("reopen %s database: %v", db.Driver, err)
-	}
-	t.Cleanup(func() { storage.Close(h) })
-	return h
 }
 
 func intp(n int) *int { return &n }

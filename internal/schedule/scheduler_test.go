@@ -52,7 +52,7 @@ func TestScheduler_ChangesTakeEffectOnTheNextTick(t *testing.T) {
 		ctx := context.Background()
 		clock := newClock()
 		bot := schedule.NewStore(db.DB, clock.Now)
-		console := schedule.NewStore(reopen(t, db), clock.Now) // the console's own handle
+		console := schedule.NewStore(db.Reopen(t), clock.Now) // the console's own handle
 		task := create(t, console, reminderTask("提醒", "0 9 * * 2"))
 		rec := &recorder{}
 		sc := newScheduler(bot, clock, "bot", map[schedule.Kind]schedule.Job{schedule.KindReminder: rec.job})
@@ -208,7 +208,7 @@ func TestScheduler_TwoReplicasRunEachOccurrenceOnce(t *testing.T) {
 		}
 		jobs := map[schedule.Kind]schedule.Job{schedule.KindReminder: job}
 		a := newScheduler(store, clock, "a", jobs)
-		b := newScheduler(schedule.NewStore(reopen(t, db), clock.Now), clock, "b", jobs)
+		b := newScheduler(schedule.NewStore(db.Reopen(t), clock.Now), clock, "b", jobs)
 		const minutes = 60
 		for range minutes {
 			clock.Advance(time.Minute)
@@ -259,7 +259,7 @@ func TestScheduler_RunNow(t *testing.T) {
 		rec := &recorder{}
 		jobs := map[schedule.Kind]schedule.Job{schedule.KindReminder: rec.job}
 		a := newScheduler(s, clock, "a", jobs)
-		b := newScheduler(schedule.NewStore(reopen(t, db), clock.Now), clock, "b", jobs)
+		b := newScheduler(schedule.NewStore(db.Reopen(t), clock.Now), clock, "b", jobs)
 		var wg sync.WaitGroup
 		for _, sc := range []*schedule.Scheduler{a, b} {
 			wg.Go(func() { tick(sc) })

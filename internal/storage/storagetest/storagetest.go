@@ -71,6 +71,13 @@ func MySQL(t testing.TB) DB {
 	return open(t, storage.DriverMySQL, cfg.FormatDSN())
 }
 
+// Reopen opens a second, independent handle on the same database, as a
+// second replica would.
+func (db DB) Reopen(t testing.TB) *gorm.DB {
+	t.Helper()
+	return open(t, db.Driver, db.DSN).DB
+}
+
 // open connects; the "-admin" driver connects to MySQL without migrating.
 func open(t testing.TB, driver, dsn string) DB {
 	t.Helper()
