@@ -85,7 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Users: users, Scripts: opts.Scripts, Engine: opts.Engine, Tickets: opts.Tickets, Audit: opts.Audit,
 		Schedule: opts.Schedule, LiveCodes: opts.LiveCodes, Groups: opts.Groups, Org: opts.Org,
 		Inbox: opts.Inbox, MessageKinds: opts.MessageKinds,
-		Settings: opts.Settings, WeComCheck: opts.WeComCheck, Welcome: opts.Welcome,
+		Settings: opts.Settings, WeComCheck: opts.WeComCheck, WeComTry: opts.WeComTry, Welcome: opts.Welcome,
 		Complaints: opts.Complaints, ComplaintDetector: opts.ComplaintDetector, Governance: opts.Governance, Logger: log,
 	}); err != nil {
 		return err
@@ -165,7 +165,12 @@ func options(ctx context.Context, cfg config.Config, db *gorm.DB, log *slog.Logg
 		Audit:        audit.NewStore(db, now),
 		APIToken:     cfg.Console.APIToken,
 		Health:       func(r *http.Request) error { return storage.Ping(r.Context(), db) },
-		Logger:       log,
+		// New credentials are tried through the deployment's API base (a
+		// proxy, a private deployment), whether or not WeCom is configured.
+		WeComTry: func(ctx context.Context, c wecom.Credentials) error {
+			return wecom.TryCredentials(ctx, cfg.WeCom.APIBase, c)
+		},
+		Logger: log,
 	}
 	if client != nil { // a nil *wecom.Client in an interface would not be nil
 		if opts.GroupSync, err = group.NewSyncer(dir.Groups, client, group.SyncerOptions{Logger: log}); err != nil {

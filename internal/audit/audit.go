@@ -6,6 +6,7 @@ package audit
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -15,6 +16,18 @@ import (
 
 // maxJSON bounds a stored before/after value (bytes).
 const maxJSON = 64 << 10
+
+// Sensitive reports whether an input field holds a password or a key
+// (an app secret, a callback token, a webhook key): the log keeps "***"
+// in its place.
+func Sensitive(field string) bool {
+	for _, part := range []string{"password", "secret", "token", "aes_key", "webhook_key"} {
+		if strings.Contains(field, part) {
+			return true
+		}
+	}
+	return false
+}
 
 // Entry is one change.
 type Entry struct {

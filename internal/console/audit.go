@@ -63,7 +63,7 @@ func redact(body []byte) json.RawMessage {
 		return nil
 	}
 	for k := range m {
-		if k == "password" || k == "old_password" || k == "new_password" || k == "secret" {
+		if audit.Sensitive(k) {
 			m[k] = "***"
 		}
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/qunbot/qunbot/internal/storage"
 	"github.com/qunbot/qunbot/internal/ticket"
 	"github.com/qunbot/qunbot/internal/user"
+	"github.com/qunbot/qunbot/internal/wecom"
 	"github.com/qunbot/qunbot/internal/welcome"
 )
 
@@ -60,6 +61,9 @@ type Options struct {
 	// WeComCheck fetches fresh WeCom tokens (nil: WeCom not configured).
 	Settings   []config.Setting
 	WeComCheck func(ctx context.Context) error
+	// WeComTry tries credentials not in force (wecom.TryCredentials with
+	// the deployment's API base); nil: trying is not offered.
+	WeComTry func(ctx context.Context, c wecom.Credentials) error
 	// Toolbar is the chat toolbar page (聊天工具栏), served at /toolbar/.
 	Toolbar http.Handler
 	// Pages are the web console's pages, served at every path that is not

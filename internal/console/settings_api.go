@@ -9,6 +9,7 @@ import (
 	"github.com/qunbot/qunbot/internal/config"
 	"github.com/qunbot/qunbot/internal/fault"
 	"github.com/qunbot/qunbot/internal/httpx"
+	"github.com/qunbot/qunbot/internal/wecom"
 )
 
 // settingsRoutes show the configuration in force and test the WeCom
@@ -16,6 +17,7 @@ import (
 var settingsRoutes = []apiRoute{
 	{"GET /api/v1/settings", (*Server).listSettings},
 	{"POST /api/v1/settings/wecom/test", (*Server).testWeCom},
+	{"POST /api/v1/settings/wecom/try", (*Server).tryWeCom},
 }
 
 func (s *Server) listSettings(w http.ResponseWriter, r *http.Request) error {
@@ -37,10 +39,31 @@ func (s *Server) testWeCom(w http.ResponseWriter, r *http.Request) error {
 	if s.opts.WeComCheck == nil {
 		return fmt.Errorf("企业微信未配置(wecom.corp_id 与 wecom.secret) (WeCom is not configured): %w", fault.ErrUnavailable)
 	}
+	return s.connectionTest(w, r, s.opts.WeComCheck)
+}
+
+// tryWeCom tries credentials that are not in force (the body), so an admin
+// knows they work before putting them in the configuration. Nothing is
+// kept: the audit log records the try with the keys blanked.
+func (s *Server) tryWeCom(w http.ResponseWriter, r *http.Request) error {
+	if s.opts.WeComTry == nil {
+		return fmt.Errorf("无法在此测试企业微信凭据 (trying credentials is not available): %w", fault.ErrUnavailable)
+	}
+	var c wecom.Credentials
+	if err := decode(w, r, &c); err != nil {
+		return err
+	}
+	return s.connectionTest(w, r, func(ctx context.Context) error { return s.opts.WeComTry(ctx, c) })
+}
+
+// connectionTest runs check within checkTimeout and answers how it went:
+// input that cannot be right is an error (400), what WeCom refuses is an
+// answer that says so.
+func (s *Server) connectionTest(w http.ResponseWriter, r *http.Request, check func(ctx context.Context) error) error {
 	ctx, cancel := context.WithTimeout(r.Context(), checkTimeout)
 	defer cancel()
-	if err := s.opts.WeComCheck(ctx); err != nil {
-		if errors.Is(err, context.Canceled) {
+	if err := check(ctx); err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, fault.ErrInvalid) {
 			return err
 		}
 		httpx.WriteJSON(w, http.StatusOK, wecomTest{Message: "连接失败 (connection failed): " + err.Error()})

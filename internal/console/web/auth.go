@@ -192,8 +192,8 @@ func (h *handler) audit(r *http.Request, u user.User, status int) {
 	}
 }
 
-// formJSON is the posted form as JSON, without the CSRF token, passwords
-// and keys (a store's webhook key).
+// formJSON is the posted form as JSON, without the CSRF token, and with
+// passwords and keys blanked.
 func formJSON(r *http.Request) json.RawMessage {
 	if r.PostForm == nil {
 		return nil
@@ -202,7 +202,7 @@ func formJSON(r *http.Request) json.RawMessage {
 	for k, v := range r.PostForm {
 		switch {
 		case k == csrfField:
-		case strings.Contains(k, "password"), strings.Contains(k, "secret"), k == "webhook_key":
+		case audit.Sensitive(k):
 			m[k] = []string{"***"}
 		default:
 			m[k] = v

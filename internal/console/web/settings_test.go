@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/qunbot/qunbot/internal/audit"
 	"github.com/qunbot/qunbot/internal/config"
 	"github.com/qunbot/qunbot/internal/console/web"
 	"github.com/qunbot/qunbot/internal/storage/storagetest"
 	"github.com/qunbot/qunbot/internal/user"
+	"github.com/qunbot/qunbot/internal/wecom"
+	"github.com/qunbot/qunbot/internal/wecom/wecomtest"
 )
 
 func TestSettings_TableAndCheck(t *testing.T) {
@@ -80,5 +84,52 @@ func TestSettings_Refused(t *testing.T) {
 	unconfigured := newEnv(t, storagetest.SQLite(t)).signInAs(t, "admin", user.RoleAdmin)
 	if p := unconfigured.submit("/settings", "/settings/wecom/test", nil); p.status != http.StatusServiceUnavailable {
 		t.Fatalf("unconfigured check: %d", p.status)
+	}
+}
+
+// TestSettings_TryCredentials tries credentials typed on the page against a
+// fake WeCom; the audit log keeps the try with the keys blanked.
+func TestSettings_TryCredentials(t *testing.T) {
+	fake := wecomtest.New(wecomtest.WithCorp("wwnew", "new-app-secret"))
+	t.Cleanup(fake.Close)
+	e := newEnv(t, storagetest.SQLite(t), func(o *web.Options) {
+		o.WeComTry = func(ctx context.Context, c wecom.Credentials) error { return wecom.TryCredentials(ctx, fake.URL, c) }
+	})
+	b := e.signInAs(t, "admin", user.RoleAdmin)
+	const aesKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+	for _, c := range []struct {
+		name  string
+		form  url.Values
+		flash string
+		kind  string
+	}{
+		{"works", url.Values{"corp_id": {"wwnew"}, "secret": {"new-app-secret"}, "token": {"tok"}, "encoding_aes_key": {aesKey}}, "连接成功", "flash-ok"},
+		{"refused", url.Values{"corp_id": {"wwnew"}, "secret": {"wrong-secret"}}, "连接失败", "flash-error"},
+		{"incomplete", url.Values{"corp_id": {"wwnew"}, "encoding_aes_key": {aesKey}}, "凭据不完整", "flash-error"},
+	} {
+		if p := b.submit("/settings", "/settings/wecom/try", c.form); p.status != http.StatusSeeOther || p.location != "/settings" {
+			t.Fatalf("%s: %d %q", c.name, p.status, p.location)
+		}
+		mustContain(t, c.name, texts(t, b.get("/settings").body, "p", c.kind), c.flash)
+	}
+	entries, _, err := e.audit.List(t.Context(), audit.Filter{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tries := 0
+	for _, en := range entries {
+		if !strings.Contains(en.Action, "/settings/wecom/try") {
+			continue
+		}
+		tries++
+		if s := string(en.After); strings.Contains(s, "new-app-secret") || strings.Contains(s, aesKey) || strings.Contains(s, `"tok"`) {
+			t.Errorf("audit entry keeps a key: %s", s)
+		}
+	}
+	if tries != 3 {
+		t.Errorf("audit entries of tries: %d, want 3", tries)
+	}
+	if p := e.signInAs(t, "op", user.RoleOperator).submit("/scripts", "/settings/wecom/try", url.Values{"corp_id": {"wwnew"}}); p.status != http.StatusForbidden && p.status != http.StatusNotFound {
+		t.Errorf("operator trying credentials: %d", p.status)
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/qunbot/qunbot/internal/script"
 	"github.com/qunbot/qunbot/internal/ticket"
 	"github.com/qunbot/qunbot/internal/user"
+	"github.com/qunbot/qunbot/internal/wecom"
 	"github.com/qunbot/qunbot/internal/welcome"
 )
 
@@ -65,8 +66,11 @@ type Options struct {
 	// WeComCheck tests the WeCom credentials ("测试连接"); nil when WeCom
 	// is not configured.
 	WeComCheck func(ctx context.Context) error
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// WeComTry tries credentials typed on the settings page before they are
+	// put in the configuration; nil: the form is not offered.
+	WeComTry func(ctx context.Context, c wecom.Credentials) error
+	Logger   *slog.Logger
+	Now      func() time.Time
 }
 
 // handler serves the pages.
@@ -178,6 +182,7 @@ var pages = []page{
 	{"GET /audit", user.RoleAdmin, (*handler).auditList},
 	{"GET /settings", user.RoleAdmin, (*handler).settings},
 	{"POST /settings/wecom/test", user.RoleAdmin, (*handler).checkWeCom},
+	{"POST /settings/wecom/try", user.RoleAdmin, (*handler).tryWeCom},
 	{"GET /tickets", user.RoleStaff, (*handler).ticketList},
 	{"GET /tickets/{id}", user.RoleStaff, (*handler).ticketDetail},
 	{"POST /tickets/{id}/comments", user.RoleStaff, (*handler).ticketComment},
